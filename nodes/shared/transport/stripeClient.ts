@@ -1,0 +1,239 @@
+import { randomUUID } from 'crypto';
+
+import { encodeStripeParams, type StripeParams } from './formEncoding';
+import { StripeApiError, stripeErrorFromResponse, stripeNetworkError } from './errors';
+import { sharedRateLimiter, type Clock, type RateLimiter } from './rateLimiter';
+import { DEFAULT_RETRY_POLICY, header, retryDecision, type RetryPolicy } from './retryPolicy';
+
+/** The API version whose shapes the `stripe` package's types describe (a unit test keeps them equal). */
+export const STRIPE_API_VERSION = '2026-10-28.endive';
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface HttpResponse {
+	statusCode: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: unknown;
+}
+
+export interface HttpRequest {
+	method: HttpMethod;
+	/** Path with query string, relative to the base URL. */
+	url: string;
+	headers: Record<string, string>;
+	body?: string;
+}
+
+/** Sends one HTTP request with the credential applied; rejects only when no response arrived. */
+export type HttpSend = (request: HttpRequest) => Promise<HttpResponse>;
+
+export type StripeMode = 'test' | 'live';
+
+export interface StripeClientOptions {
+	send: HttpSend;
+	baseUrl: string;
+	mode: StripeMode;
+	/** Identifies the account (not the key itself) so that one process shares one rate limiter. */
+	accountKey: string;
+	/** Defaults to Stripe's documented limits: 25 in test mode, 100 in live mode. */
+	requestsPerSecond?: number;
+	retryPolicy?: Partial<RetryPolicy>;
+	clock: Clock;
+	random?: () => number;
+}
+
+export interface StripeList<T> {
+	object: 'list';
+	data: T[];
+	has_more: boolean;
+	url?: string;
+}
+
+export interface SlicedListOptions {
+	/** Epoch seconds, inclusive. */
+	from: number;
+	/** Epoch seconds, exclusive. */
+	to: number;
+	slices?: number;
+	concurrency?: number;
+}
+
+export interface ClientStats {
+	requests: number;
+	retries: number;
+	rateLimited: number;
+}
+
+export const DEFAULT_REQUESTS_PER_SECOND: Record<StripeMode, number> = { test: 25, live: 100 };
+const PAGE_SIZE = 100;
+
+export class StripeClient {
+	readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
+	private readonly limiter: RateLimiter;
+	private readonly policy: RetryPolicy;
+
+	constructor(private readonly options: StripeClientOptions) {
+		this.limiter = sharedRateLimiter(
+			`${options.baseUrl}|${options.accountKey}`,
+			options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND[options.mode],
+			options.clock,
+		);
+		this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
+	}
+
+	get mode(): StripeMode {
+		return this.options.mode;
+	}
+
+	async request<T>(method: HttpMethod, path: string, params: StripeParams = {}): Promise<T> {
+		const encoded = encodeStripeParams(params);
+		const headers: Record<string, string> = {
+			'Stripe-Version': STRIPE_API_VERSION,
+			Accept: 'application/json',
+		};
+		let url = path;
+		let body: string | undefined;
+		if (method === 'POST') {
+			headers['Content-Type'] = 'application/x-www-form-urlencoded';
+			// One key for all tries of this call: a retry after a lost response cannot apply twice.
+			headers['Idempotency-Key'] = randomUUID();
+			body = encoded;
+		} else if (encoded) {
+			url = `${path}?${encoded}`;
+		}
+
+		for (let attempt = 1; ; attempt++) {
+			await this.limiter.acquire();
+			this.stats.requests++;
+			let response: HttpResponse;
+			try {
+				response = await this.options.send({ method, url, headers, body });
+			} catch (error) {
+				const decision = retryDecision(attempt, {}, this.policy, this.options.random);
+				if (!decision.retry) throw stripeNetworkError(this.options.baseUrl, error, attempt);
+				await this.backOff(decision.delayMs);
+				continue;
+			}
+			if (response.statusCode < 300) return parseBody<T>(response.body);
+			if (response.statusCode === 429) this.stats.rateLimited++;
+			const decision = retryDecision(attempt, { status: response.statusCode, headers: response.headers }, this.policy, this.options.random);
+			if (!decision.retry) {
+				throw stripeErrorFromResponse(response.statusCode, response.body, header(response.headers, 'request-id'), attempt);
+			}
+			await this.backOff(decision.delayMs);
+		}
+	}
+
+	/** Every object of a list endpoint, newest first, fetching pages of 100 as the caller reads. */
+	async *list<T extends { id: string }>(path: string, params: StripeParams = {}): AsyncGenerator<T> {
+		let startingAfter: string | undefined;
+		for (;;) {
+			const page = await this.request<StripeList<T>>('GET', path, {
+				...params,
+				limit: PAGE_SIZE,
+				starting_after: startingAfter,
+			});
+			yield* page.data;
+			// An empty page ends the walk even if has_more claims otherwise: there is no cursor left.
+			if (!page.has_more || page.data.length === 0) return;
+			startingAfter = page.data[page.data.length - 1].id;
+		}
+	}
+
+	/**
+	 * The same objects as `list` over [from, to), fetched as disjoint `created` windows by several
+	 * workers at once. With Stripe's latency a single cursor cannot reach the rate limit; slices
+	 * can, and the shared limiter keeps them under it. Order across slices is not defined.
+	 */
+	async *listSliced<T extends { id: string }>(
+		path: string,
+		params: StripeParams,
+		{ from, to, slices = 16, concurrency = 4 }: SlicedListOptions,
+	): AsyncGenerator<T> {
+		const windows = timeWindows(from, to, slices);
+		const pages: T[][] = [];
+		let active = 0;
+		let failure: unknown;
+		let wake: (() => void) | undefined;
+		const paused: Array<() => void> = [];
+		const notify = () => {
+			wake?.();
+			wake = undefined;
+		};
+		const resumeWorkers = () => paused.splice(0).forEach((resume) => resume());
+		// Workers pause while several pages wait unread, so memory stays bounded by the reader's pace.
+		const maxBufferedPages = concurrency * 2;
+
+		const worker = async () => {
+			for (let window = windows.shift(); window; window = windows.shift()) {
+				const created = { ...(params.created as object), gte: window.from, lt: window.to };
+				let startingAfter: string | undefined;
+				for (;;) {
+					while (pages.length >= maxBufferedPages && failure === undefined) {
+						await new Promise<void>((resolve) => paused.push(resolve));
+					}
+					if (failure !== undefined) return;
+					const page = await this.request<StripeList<T>>('GET', path, {
+						...params,
+						created,
+						limit: PAGE_SIZE,
+						starting_after: startingAfter,
+					});
+					if (page.data.length) pages.push(page.data);
+					notify();
+					if (!page.has_more || page.data.length === 0) break;
+					startingAfter = page.data[page.data.length - 1].id;
+				}
+			}
+		};
+
+		const workers = Array.from({ length: Math.min(concurrency, windows.length) }, async () => {
+			active++;
+			try {
+				await worker();
+			} catch (error) {
+				failure ??= error;
+			} finally {
+				active--;
+				notify();
+			}
+		});
+
+		try {
+			for (;;) {
+				const page = pages.shift();
+				if (page) {
+					resumeWorkers();
+					yield* page;
+					continue;
+				}
+				if (failure !== undefined) throw failure;
+				if (active === 0) break;
+				await new Promise<void>((resolve) => (wake = resolve));
+			}
+		} finally {
+			failure ??= new StripeApiError('Listing stopped by the reader', '', undefined);
+			resumeWorkers();
+			await Promise.allSettled(workers);
+		}
+	}
+
+	private async backOff(delayMs: number): Promise<void> {
+		this.stats.retries++;
+		await this.options.clock.sleep(delayMs);
+	}
+}
+
+function parseBody<T>(body: unknown): T {
+	if (typeof body === 'string') return (body ? JSON.parse(body) : {}) as T;
+	return body as T;
+}
+
+/** Splits [from, to) into up to `count` contiguous windows of whole seconds. */
+export function timeWindows(from: number, to: number, count: number): Array<{ from: number; to: number }> {
+	const span = Math.max(0, to - from);
+	const size = Math.max(1, Math.ceil(span / Math.max(1, count)));
+	const windows: Array<{ from: number; to: number }> = [];
+	for (let start = from; start < to; start += size) windows.push({ from: start, to: Math.min(to, start + size) });
+	return windows;
+}

@@ -1,0 +1,170 @@
+import Stripe from 'stripe';
+
+import { StripeApiError } from '../../nodes/shared/transport/errors';
+import { STRIPE_API_VERSION, StripeClient, timeWindows, type HttpSend } from '../../nodes/shared/transport/stripeClient';
+import { fakeListEndpoint, ok, stripeError, type FakeObject } from './support/fakeStripe';
+import { VirtualClock } from './support/virtualClock';
+
+let accounts = 0;
+function clientWith(send: HttpSend, clock: VirtualClock, requestsPerSecond = 25) {
+	// A fresh account per test, so tests do not share the process-wide rate limiter.
+	return new StripeClient({ send, baseUrl: 'http://stripe.test', mode: 'test', accountKey: `acct_${++accounts}`, requestsPerSecond, clock, random: () => 1 });
+}
+
+function objects(count: number, from = 1_000_000, step = 60): FakeObject[] {
+	return Array.from({ length: count }, (_, index) => ({ id: `cus_${String(index).padStart(6, '0')}`, created: from + index * step }));
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+	const out: T[] = [];
+	for await (const value of iterable) out.push(value);
+	return out;
+}
+
+it('pins the API version that the stripe package types describe', () => {
+	expect(STRIPE_API_VERSION).toBe(Stripe.API_VERSION);
+});
+
+describe('list', () => {
+	it.each([0, 1, 99, 100, 101, 250])('walks %i objects in pages of 100, newest first, each once', async (count) => {
+		const clock = new VirtualClock();
+		const { send, requests } = fakeListEndpoint(objects(count), clock);
+		const listed = await clock.run(collect(clientWith(send, clock).list<FakeObject>('/v1/customers', { expand: ['data.subscriptions'] })));
+		expect(listed.map((object) => object.id)).toEqual(objects(count).reverse().map((object) => object.id));
+		// Stripe reports has_more false when the page holds exactly the rest, so 100 objects take one call.
+		expect(requests).toHaveLength(Math.max(1, Math.ceil(count / 100)));
+		expect(requests[0].url).toBe('/v1/customers?expand[]=data.subscriptions&limit=100');
+		if (requests[1]) expect(requests[1].url).toContain(`starting_after=${listed[99].id}`);
+	});
+
+	it('stops on an empty page even when has_more claims more', async () => {
+		const clock = new VirtualClock();
+		const send: HttpSend = async () => ok({ object: 'list', data: [], has_more: true });
+		await expect(clock.run(collect(clientWith(send, clock).list('/v1/customers')))).resolves.toEqual([]);
+	});
+
+	it('sends the Stripe-Version header on every request', async () => {
+		const clock = new VirtualClock();
+		const { send, requests } = fakeListEndpoint(objects(150), clock);
+		await clock.run(collect(clientWith(send, clock).list('/v1/customers')));
+		expect(requests.map((request) => request.headers['Stripe-Version'])).toEqual([STRIPE_API_VERSION, STRIPE_API_VERSION]);
+	});
+});
+
+describe('listSliced', () => {
+	it('returns exactly the objects of the range, none twice, none missing', async () => {
+		const clock = new VirtualClock();
+		const all = objects(2345, 1_000_000, 7);
+		const { send } = fakeListEndpoint(all, clock);
+		const from = 1_000_000 + 50 * 7;
+		const to = 1_000_000 + 2000 * 7;
+		const listed = await clock.run(collect(clientWith(send, clock).listSliced<FakeObject>('/v1/customers', {}, { from, to, slices: 7, concurrency: 3 })));
+		const expected = all.filter((object) => object.created >= from && object.created < to).map((object) => object.id);
+		expect(listed).toHaveLength(expected.length);
+		expect(new Set(listed.map((object) => object.id))).toEqual(new Set(expected));
+	});
+
+	it('never sends more requests in any one-second window than the rate limit allows', async () => {
+		const clock = new VirtualClock();
+		const { send, requests } = fakeListEndpoint(objects(5000, 1_000_000, 3), clock, { latencyMs: 50 });
+		await clock.run(collect(clientWith(send, clock, 25).listSliced('/v1/customers', {}, { from: 1_000_000, to: 1_020_000, slices: 16, concurrency: 8 })));
+		const times = requests.map((request) => request.at).sort((a, b) => a - b);
+		let busiest = 0;
+		for (let start = 0, end = 0; end < times.length; end++) {
+			while (times[end] - times[start] >= 1000) start++;
+			busiest = Math.max(busiest, end - start + 1);
+		}
+		expect(busiest).toBeLessThanOrEqual(25);
+		// Slices exist to reach the limit: sequential paging at 50 ms would manage 20 per second.
+		expect(busiest).toBeGreaterThan(20);
+	});
+
+	it('surfaces a failure of one slice to the reader', async () => {
+		const clock = new VirtualClock();
+		const { send: listSend } = fakeListEndpoint(objects(500), clock);
+		let calls = 0;
+		const send: HttpSend = async (request) => (++calls === 3 ? stripeError(403, { message: "Having the 'rak_customer_read' permission would allow this request to continue." }) : listSend(request));
+		await expect(clock.run(collect(clientWith(send, clock).listSliced('/v1/customers', {}, { from: 1_000_000, to: 1_030_000, slices: 4, concurrency: 2 })))).rejects.toMatchObject({ httpCode: 403 });
+	});
+
+	it('splits a range into contiguous windows that cover it exactly', () => {
+		expect(timeWindows(0, 10, 3)).toEqual([{ from: 0, to: 4 }, { from: 4, to: 8 }, { from: 8, to: 10 }]);
+		expect(timeWindows(5, 5, 4)).toEqual([]);
+	});
+});
+
+describe('request retries', () => {
+	function scripted(responses: Array<'network' | ReturnType<typeof ok>>) {
+		const seen: Array<{ idempotencyKey?: string; body?: string }> = [];
+		const send: HttpSend = async (request) => {
+			seen.push({ idempotencyKey: request.headers['Idempotency-Key'], body: request.body });
+			const next = responses.shift();
+			if (next === undefined) throw new Error('script exhausted');
+			if (next === 'network') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+			return next;
+		};
+		return { send, seen };
+	}
+
+	it('retries 429, 500 and dropped connections, reusing one Idempotency-Key for a POST', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scripted([
+			stripeError(429, { type: 'invalid_request_error', code: 'rate_limit' }, { 'retry-after': '2' }),
+			'network',
+			stripeError(500, { type: 'api_error' }),
+			ok({ id: 'we_1', object: 'webhook_endpoint' }),
+		]);
+		const client = clientWith(send, clock);
+		await expect(clock.run(client.request('POST', '/v1/webhook_endpoints', { url: 'https://x.test/hook' }))).resolves.toEqual({ id: 'we_1', object: 'webhook_endpoint' });
+		expect(seen).toHaveLength(4);
+		expect(new Set(seen.map((attempt) => attempt.idempotencyKey)).size).toBe(1);
+		expect(seen[0].idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+		expect(seen.every((attempt) => attempt.body === 'url=https%3A%2F%2Fx.test%2Fhook')).toBe(true);
+		expect(client.stats).toMatchObject({ requests: 4, retries: 3, rateLimited: 1 });
+		// Retry-After of 2 s outweighs the first back-off step.
+		expect(clock.sleeps).toContain(2000);
+	});
+
+	it('gives each new POST its own Idempotency-Key and sends none on GET', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scripted([ok({}), ok({}), ok({})]);
+		const client = clientWith(send, clock);
+		await clock.run(client.request('POST', '/v1/webhook_endpoints', {}));
+		await clock.run(client.request('POST', '/v1/webhook_endpoints', {}));
+		await clock.run(client.request('GET', '/v1/customers', { limit: 1 }));
+		expect(seen[0].idempotencyKey).not.toBe(seen[1].idempotencyKey);
+		expect(seen[2].idempotencyKey).toBeUndefined();
+	});
+
+	it('does not retry when Stripe-Should-Retry is false', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scripted([stripeError(500, { type: 'api_error', message: 'already applied' }, { 'stripe-should-retry': 'false' })]);
+		await expect(clock.run(clientWith(send, clock).request('GET', '/v1/customers'))).rejects.toBeInstanceOf(StripeApiError);
+		expect(seen).toHaveLength(1);
+	});
+
+	it('gives up after the last attempt with a clear 429 error', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scripted(Array.from({ length: 6 }, () => stripeError(429, { code: 'rate_limit' })));
+		await expect(clock.run(clientWith(send, clock).request('GET', '/v1/customers'))).rejects.toMatchObject({
+			message: "Stripe's rate limit was still exceeded after 6 tries",
+			httpCode: 429,
+		});
+		expect(seen).toHaveLength(6);
+	});
+
+	it('does not retry 4xx errors other than 409 and 429', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scripted([stripeError(404, { code: 'resource_missing', message: "No such customer: 'cus_x'" })]);
+		await expect(clock.run(clientWith(send, clock).request('GET', '/v1/customers/cus_x'))).rejects.toMatchObject({ httpCode: 404 });
+		expect(seen).toHaveLength(1);
+	});
+
+	it('reports a network failure that outlasts the retries without leaking the request', async () => {
+		const clock = new VirtualClock();
+		const { send } = scripted(Array.from({ length: 6 }, () => 'network' as const));
+		await expect(clock.run(clientWith(send, clock).request('GET', '/v1/customers'))).rejects.toMatchObject({
+			message: 'Could not reach Stripe at http://stripe.test after 6 tries (ECONNRESET)',
+		});
+	});
+});
