@@ -63,12 +63,16 @@ export interface InvoiceSnapshot {
 	hostedInvoiceUrl: string | null;
 	attemptCount: number;
 	nextPaymentAttempt: string | null;
+	/** The subscription the invoice bills, if any (`parent.subscription_details`). */
+	subscriptionId: string | null;
 }
 
 export interface ChargeSnapshot {
 	id: string;
 	failureMessage: string | null;
 	refunded: boolean;
+	/** Set on `charge.disputed`. */
+	disputeId?: string;
 }
 
 export interface ChangeDetails {

@@ -1,0 +1,490 @@
+import type Stripe from 'stripe';
+
+import { money } from './money';
+import { subscriptionMrr } from './mrr';
+import { daysBetween, isoFromEpoch } from './time';
+import {
+	ACTIVITIES,
+	type Activity,
+	type ActivityCategory,
+	type ActivityName,
+	type ChangeDetails,
+	type ChargeSnapshot,
+	type CustomerRef,
+	type InvoiceSnapshot,
+	type SubscriptionSnapshot,
+} from './types';
+
+/**
+ * Turns one Stripe event into the activities it stands for (PRODUCT.md §5).
+ *
+ * Every rule reads only the event: `data.object` as it was when the event happened and
+ * `data.previous_attributes` for what changed. Nothing is looked up or remembered, so an event
+ * delivered twice, late, or after a newer one is classified the same way every time.
+ *
+ * dedupeKey scheme — `<activity>:<object id>[:<qualifier>]`, built from object fields wherever
+ * the fact has an identity of its own, so a backfill that rebuilds activities from objects
+ * yields the same keys as the webhook:
+ *   trial.started | trial.converted | trial.expired | trial.cancelled
+ *   subscription.started | subscription.cancelled        :<sub id>
+ *   trial.ending                                          :<sub id>:<trial_end>
+ *   subscription.cancel_scheduled                         :<sub id>:<canceled_at ?? cancel_at>
+ *   subscription.reactivated                              :<sub id>:<previous canceled_at ?? event id>
+ *   subscription.past_due                                 :<sub id>:<latest invoice id ?? event id>
+ *   subscription.paused                                   :<sub id>:<status_details.paused.transitioned_at ?? event id>
+ *   subscription.resumed | subscription.changed           :<sub id>:<event id>
+ *   invoice.paid                                          :<in id>
+ *   invoice.payment_failed | invoice.payment_action_required  :<in id>:attempt_<attempt_count>
+ *   invoice.upcoming                                      :<sub id ?? cus id>:<period_end>
+ *   charge.succeeded | charge.failed                      :<ch id>
+ *   charge.refunded                                       :<ch id>:<amount_refunded> (cumulative, so each partial refund is its own fact)
+ *   charge.disputed                                       :<dp id>
+ *   customer.created | customer.deleted                   :<cus id>
+ *   customer.updated                                      :<cus id>:<event id>
+ * The event id appears only where the object keeps no trace of the fact.
+ */
+
+type EventType = Stripe.Event['type'];
+
+/** Which Stripe event types can produce each activity; the trigger subscribes to their union. */
+export const STRIPE_EVENTS_FOR = {
+	'trial.started': ['customer.subscription.created', 'customer.subscription.updated'],
+	'trial.ending': ['customer.subscription.trial_will_end'],
+	'trial.converted': ['customer.subscription.updated'],
+	'trial.expired': ['customer.subscription.updated', 'customer.subscription.deleted'],
+	'trial.cancelled': ['customer.subscription.deleted'],
+	'subscription.started': ['customer.subscription.created', 'customer.subscription.updated'],
+	'subscription.changed': ['customer.subscription.updated'],
+	'subscription.cancel_scheduled': ['customer.subscription.updated'],
+	'subscription.reactivated': ['customer.subscription.updated'],
+	'subscription.past_due': ['customer.subscription.updated'],
+	'subscription.paused': ['customer.subscription.paused'],
+	'subscription.resumed': ['customer.subscription.resumed'],
+	'subscription.cancelled': ['customer.subscription.deleted'],
+	'charge.succeeded': ['charge.succeeded'],
+	'charge.failed': ['charge.failed'],
+	'charge.refunded': ['charge.refunded'],
+	'charge.disputed': ['charge.dispute.created'],
+	'invoice.paid': ['invoice.paid'],
+	'invoice.payment_failed': ['invoice.payment_failed'],
+	'invoice.upcoming': ['invoice.upcoming'],
+	'invoice.payment_action_required': ['invoice.payment_action_required'],
+	'customer.created': ['customer.created'],
+	'customer.updated': ['customer.updated'],
+	'customer.deleted': ['customer.deleted'],
+} as const satisfies Record<ActivityName, readonly EventType[]>;
+
+export function categoryOf(activity: ActivityName): ActivityCategory {
+	return ACTIVITIES[activity];
+}
+
+/** The Stripe event types to register for a selection of activities, sorted and without repeats. */
+export function stripeEventsFor(activities: Iterable<ActivityName>): EventType[] {
+	const types = new Set<EventType>();
+	for (const activity of activities) for (const type of STRIPE_EVENTS_FOR[activity]) types.add(type);
+	return [...types].sort();
+}
+
+export interface ActivityOptions {
+	/** Locale for formatted money when the customer object carries no preferred locale. */
+	locale?: string;
+	/** Attach the whole Stripe event as `raw`. */
+	includeRaw?: boolean;
+}
+
+export function toActivities(event: Stripe.Event, options: ActivityOptions = {}): Activity[] {
+	switch (event.type) {
+		case 'customer.subscription.created':
+		case 'customer.subscription.updated':
+		case 'customer.subscription.deleted':
+		case 'customer.subscription.trial_will_end':
+		case 'customer.subscription.paused':
+		case 'customer.subscription.resumed':
+			return subscriptionActivities(event, options);
+		case 'invoice.paid':
+		case 'invoice.payment_failed':
+		case 'invoice.upcoming':
+		case 'invoice.payment_action_required':
+			return [invoiceActivity(event, options)];
+		case 'charge.succeeded':
+		case 'charge.failed':
+		case 'charge.refunded':
+			return [chargeActivity(event, options)];
+		case 'charge.dispute.created':
+			return [disputeActivity(event, options)];
+		case 'customer.created':
+		case 'customer.updated':
+		case 'customer.deleted':
+			return [customerActivity(event, options)];
+		default:
+			return [];
+	}
+}
+
+/** What a rule concluded; `activityFrom` wraps it in what every activity carries. */
+interface Finding {
+	activity: ActivityName;
+	dedupeKey: string;
+	change?: ChangeDetails;
+	daysLeft?: number;
+}
+
+type Subject = Pick<Activity, 'customer' | 'subscription' | 'invoice' | 'charge' | 'amount'>;
+
+function activityFrom(event: Stripe.Event, finding: Finding, subject: Subject, options: ActivityOptions): Activity {
+	return {
+		activity: finding.activity,
+		category: ACTIVITIES[finding.activity],
+		occurredAt: isoFromEpoch(event.created) ?? '',
+		eventId: event.id,
+		eventType: event.type,
+		livemode: event.livemode,
+		account: event.account ?? null,
+		dedupeKey: finding.dedupeKey,
+		...subject,
+		...(finding.change ? { change: finding.change } : {}),
+		...(finding.daysLeft !== undefined ? { daysLeft: finding.daysLeft } : {}),
+		...(options.includeRaw ? { raw: event } : {}),
+	};
+}
+
+function dedupeKey(activity: ActivityName, id: string, qualifier?: string | number): string {
+	return qualifier === undefined ? `${activity}:${id}` : `${activity}:${id}:${qualifier}`;
+}
+
+// ── Subscriptions ────────────────────────────────────────────────────────────────────────────
+
+type SubscriptionEvent =
+	| Stripe.CustomerSubscriptionCreatedEvent
+	| Stripe.CustomerSubscriptionUpdatedEvent
+	| Stripe.CustomerSubscriptionDeletedEvent
+	| Stripe.CustomerSubscriptionTrialWillEndEvent
+	| Stripe.CustomerSubscriptionPausedEvent
+	| Stripe.CustomerSubscriptionResumedEvent;
+
+/** Statuses a trial can fall into when it ends without a payment (Stripe's `missing_payment_method` behaviours). */
+const TRIAL_EXPIRED_STATUSES: ReadonlySet<string> = new Set(['paused', 'incomplete_expired']);
+
+/** Stripe ends a trial at `trial_end`; an end this close to it is the trial running out, not a decision. */
+const TRIAL_EXPIRY_GRACE_SECONDS = 60 * 60;
+
+function subscriptionActivities(event: SubscriptionEvent, options: ActivityOptions): Activity[] {
+	const subscription = event.data.object;
+	const findings = subscriptionFindings(event);
+	if (findings.length === 0) return [];
+	const snapshot = subscriptionSnapshot(subscription, event.created);
+	const subject: Subject = {
+		customer: customerRef(subscription.customer),
+		subscription: snapshot,
+		amount: money(snapshot.mrr, subscription.currency, localeFor(subscription.customer, options)),
+	};
+	return findings.map((finding) => activityFrom(event, finding, subject, options));
+}
+
+function subscriptionFindings(event: SubscriptionEvent): Finding[] {
+	const subscription = event.data.object;
+	const id = subscription.id;
+	switch (event.type) {
+		case 'customer.subscription.created':
+			if (subscription.status === 'trialing') return [{ activity: 'trial.started', dedupeKey: dedupeKey('trial.started', id) }];
+			if (subscription.status === 'active') {
+				return [{ activity: 'subscription.started', dedupeKey: dedupeKey('subscription.started', id) }];
+			}
+			return [];
+		case 'customer.subscription.updated':
+			return updateFindings(event);
+		case 'customer.subscription.deleted':
+			return endFindings(subscription, event.created);
+		case 'customer.subscription.trial_will_end': {
+			const trialEnd = subscription.trial_end;
+			// The reminder is pointless once the trial has converted or ended before the event arrived.
+			if (subscription.status !== 'trialing' || trialEnd === null) return [];
+			return [
+				{
+					activity: 'trial.ending',
+					dedupeKey: dedupeKey('trial.ending', id, trialEnd),
+					daysLeft: Math.max(0, daysBetween(event.created, trialEnd)),
+				},
+			];
+		}
+		case 'customer.subscription.paused': {
+			const pausedAt = subscription.status_details?.paused?.transitioned_at;
+			return [{ activity: 'subscription.paused', dedupeKey: dedupeKey('subscription.paused', id, pausedAt ?? event.id) }];
+		}
+		case 'customer.subscription.resumed':
+			return [{ activity: 'subscription.resumed', dedupeKey: dedupeKey('subscription.resumed', id, event.id) }];
+	}
+}
+
+/**
+ * One update can mean several things at once (a plan change and a scheduled cancellation).
+ * Transitions into or out of `paused` are left to the dedicated paused/resumed events.
+ */
+function updateFindings(event: Stripe.CustomerSubscriptionUpdatedEvent): Finding[] {
+	const subscription = event.data.object;
+	const previous = event.data.previous_attributes ?? {};
+	const id = subscription.id;
+	const findings: Finding[] = [];
+	const from = previous.status;
+	const to = subscription.status;
+
+	if (from !== undefined && from !== to) {
+		if (to === 'trialing') {
+			findings.push({ activity: 'trial.started', dedupeKey: dedupeKey('trial.started', id) });
+		} else if (from === 'trialing' && to === 'active') {
+			findings.push({ activity: 'trial.converted', dedupeKey: dedupeKey('trial.converted', id) });
+		} else if (from === 'trialing' && TRIAL_EXPIRED_STATUSES.has(to)) {
+			findings.push({ activity: 'trial.expired', dedupeKey: dedupeKey('trial.expired', id) });
+		} else if (from === 'incomplete' && to === 'active') {
+			findings.push({ activity: 'subscription.started', dedupeKey: dedupeKey('subscription.started', id) });
+		}
+		if (to === 'past_due') {
+			const invoice = subscription.latest_invoice;
+			findings.push({
+				activity: 'subscription.past_due',
+				dedupeKey: dedupeKey('subscription.past_due', id, invoice === null ? event.id : idOf(invoice)),
+			});
+		}
+	}
+
+	const previousItems = previous.items?.data;
+	if (previousItems && itemsSignature(previousItems) !== itemsSignature(subscription.items.data)) {
+		findings.push({
+			activity: 'subscription.changed',
+			dedupeKey: dedupeKey('subscription.changed', id, event.id),
+			change: itemsChange(subscription, previousItems, event.created),
+		});
+	}
+
+	if ('cancel_at_period_end' in previous || 'cancel_at' in previous) {
+		const wasScheduled =
+			(previous.cancel_at_period_end ?? subscription.cancel_at_period_end) ||
+			('cancel_at' in previous ? previous.cancel_at : subscription.cancel_at) != null;
+		const isScheduled = subscription.cancel_at_period_end || subscription.cancel_at !== null;
+		if (to !== 'canceled' && !wasScheduled && isScheduled) {
+			findings.push({
+				activity: 'subscription.cancel_scheduled',
+				dedupeKey: dedupeKey('subscription.cancel_scheduled', id, subscription.canceled_at ?? subscription.cancel_at ?? event.id),
+			});
+		} else if (to !== 'canceled' && wasScheduled && !isScheduled) {
+			findings.push({
+				activity: 'subscription.reactivated',
+				dedupeKey: dedupeKey('subscription.reactivated', id, previous.canceled_at ?? event.id),
+			});
+		}
+	}
+	return findings;
+}
+
+/**
+ * A deleted subscription that had a trial is told apart by its own timestamps: cancelled during
+ * the trial (`canceled_at` is when it was requested, even for cancel-at-period-end), or ended by
+ * Stripe right at `trial_end` without a payment method (expired); anything else is churn.
+ * The customer's own default payment method is not in the payload, so "without payment" is read
+ * from the subscription's payment method and the absence of a customer request.
+ */
+function endFindings(subscription: Stripe.Subscription, eventCreated: number): Finding[] {
+	const id = subscription.id;
+	// Never paid and never started: not churn.
+	if (subscription.status === 'incomplete_expired') return [];
+	const trialEnd = subscription.trial_end;
+	if (trialEnd !== null) {
+		const requestedAt = subscription.canceled_at ?? subscription.ended_at ?? eventCreated;
+		if (requestedAt < trialEnd) return [{ activity: 'trial.cancelled', dedupeKey: dedupeKey('trial.cancelled', id) }];
+		const endedAt = subscription.ended_at ?? eventCreated;
+		const withoutPayment =
+			subscription.default_payment_method === null &&
+			subscription.default_source === null &&
+			subscription.cancellation_details?.reason !== 'cancellation_requested';
+		if (withoutPayment && endedAt - trialEnd <= TRIAL_EXPIRY_GRACE_SECONDS) {
+			return [{ activity: 'trial.expired', dedupeKey: dedupeKey('trial.expired', id) }];
+		}
+	}
+	return [{ activity: 'subscription.cancelled', dedupeKey: dedupeKey('subscription.cancelled', id) }];
+}
+
+/** Price and quantity per item; renewals rewrite items' periods without changing what is sold. */
+function itemsSignature(items: Stripe.SubscriptionItem[]): string {
+	return items
+		.map((item) => `${item.price.id}×${item.quantity ?? 1}`)
+		.sort()
+		.join(',');
+}
+
+/** Both sides are valued with the current status and discounts, so only the items make the delta. */
+function itemsChange(subscription: Stripe.Subscription, previousItems: Stripe.SubscriptionItem[], at: number): ChangeDetails {
+	const mrr = subscriptionMrr(subscription, { at });
+	const previousMrr = subscriptionMrr({ ...subscription, items: { ...subscription.items, data: previousItems } }, { at });
+	const previousPrimary = primaryItem(previousItems);
+	const mrrDelta = mrr - previousMrr;
+	return {
+		previousPriceId: previousPrimary?.price.id ?? null,
+		previousQuantity: previousPrimary?.quantity ?? null,
+		previousMrr,
+		mrrDelta,
+		direction: mrrDelta > 0 ? 'upgrade' : mrrDelta < 0 ? 'downgrade' : 'none',
+	};
+}
+
+/** The item that stands for "the plan": the first licensed one, since metered add-ons are extras. */
+function primaryItem(items: Stripe.SubscriptionItem[]): Stripe.SubscriptionItem | undefined {
+	return items.find((item) => item.price.recurring?.usage_type !== 'metered') ?? items[0];
+}
+
+function subscriptionSnapshot(subscription: Stripe.Subscription, at: number): SubscriptionSnapshot {
+	const items = subscription.items.data;
+	const primary = primaryItem(items);
+	const price = primary?.price;
+	const product = price?.product;
+	const periodEnds = items.map((item) => item.current_period_end);
+	return {
+		id: subscription.id,
+		status: subscription.status,
+		priceId: price?.id ?? null,
+		productId: product === undefined ? null : idOf(product),
+		...(product !== undefined && typeof product !== 'string'
+			? { productName: product.deleted ? null : product.name }
+			: {}),
+		interval: price?.recurring?.interval ?? null,
+		intervalCount: price?.recurring?.interval_count ?? null,
+		quantity: primary?.quantity ?? null,
+		mrr: subscriptionMrr(subscription, { at }),
+		currency: subscription.currency,
+		trialStart: isoFromEpoch(subscription.trial_start),
+		trialEnd: isoFromEpoch(subscription.trial_end),
+		// With flexible billing, items can renew at different times; the next renewal is the earliest.
+		currentPeriodEnd: periodEnds.length > 0 ? isoFromEpoch(Math.min(...periodEnds)) : null,
+		cancelAtPeriodEnd: subscription.cancel_at_period_end,
+	};
+}
+
+// ── Invoices, charges, disputes, customers ───────────────────────────────────────────────────
+
+type InvoiceEvent =
+	| Stripe.InvoicePaidEvent
+	| Stripe.InvoicePaymentFailedEvent
+	| Stripe.InvoiceUpcomingEvent
+	| Stripe.InvoicePaymentActionRequiredEvent;
+
+function invoiceActivity(
+	event: InvoiceEvent,
+	options: ActivityOptions,
+): Activity {
+	const invoice = event.data.object;
+	const activity = event.type;
+	const subscription = invoice.parent?.subscription_details?.subscription;
+	const snapshot: InvoiceSnapshot = {
+		// A preview of the next invoice is not an invoice yet.
+		id: activity === 'invoice.upcoming' ? null : invoice.id,
+		number: invoice.number,
+		hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+		attemptCount: invoice.attempt_count,
+		nextPaymentAttempt: isoFromEpoch(invoice.next_payment_attempt),
+		subscriptionId: subscription === undefined ? null : idOf(subscription),
+	};
+	const customer = customerRef(invoice.customer, { email: invoice.customer_email, name: invoice.customer_name });
+	let key: string;
+	if (activity === 'invoice.paid') key = dedupeKey(activity, invoice.id);
+	else if (activity === 'invoice.upcoming') key = dedupeKey(activity, snapshot.subscriptionId ?? customer.id ?? event.id, invoice.period_end);
+	else key = dedupeKey(activity, invoice.id, `attempt_${invoice.attempt_count}`);
+	const amount = activity === 'invoice.paid' ? invoice.amount_paid : invoice.amount_due;
+	return activityFrom(
+		event,
+		{ activity, dedupeKey: key },
+		{ customer, invoice: snapshot, amount: money(amount, invoice.currency, localeFor(invoice.customer, options)) },
+		options,
+	);
+}
+
+function chargeActivity(
+	event: Stripe.ChargeSucceededEvent | Stripe.ChargeFailedEvent | Stripe.ChargeRefundedEvent,
+	options: ActivityOptions,
+): Activity {
+	const charge = event.data.object;
+	const activity = event.type;
+	const refund = activity === 'charge.refunded';
+	return activityFrom(
+		event,
+		{ activity, dedupeKey: refund ? dedupeKey(activity, charge.id, charge.amount_refunded) : dedupeKey(activity, charge.id) },
+		{
+			customer: chargeCustomer(charge),
+			charge: chargeSnapshot(charge),
+			amount: money(refund ? charge.amount_refunded : charge.amount, charge.currency, localeFor(charge.customer, options)),
+		},
+		options,
+	);
+}
+
+function disputeActivity(event: Stripe.ChargeDisputeCreatedEvent, options: ActivityOptions): Activity {
+	const dispute = event.data.object;
+	const charge = typeof dispute.charge === 'string' ? null : dispute.charge;
+	return activityFrom(
+		event,
+		{ activity: 'charge.disputed', dedupeKey: dedupeKey('charge.disputed', dispute.id) },
+		{
+			customer: charge ? chargeCustomer(charge) : customerRef(null),
+			charge: {
+				...(charge ? chargeSnapshot(charge) : { id: idOf(dispute.charge), failureMessage: null, refunded: false }),
+				disputeId: dispute.id,
+			},
+			amount: money(dispute.amount, dispute.currency, localeFor(charge?.customer ?? null, options)),
+		},
+		options,
+	);
+}
+
+function chargeSnapshot(charge: Stripe.Charge): ChargeSnapshot {
+	return { id: charge.id, failureMessage: charge.failure_message, refunded: charge.refunded };
+}
+
+function chargeCustomer(charge: Stripe.Charge): CustomerRef {
+	return customerRef(charge.customer, {
+		email: charge.billing_details.email ?? charge.receipt_email,
+		name: charge.billing_details.name,
+	});
+}
+
+function customerActivity(
+	event: Stripe.CustomerCreatedEvent | Stripe.CustomerUpdatedEvent | Stripe.CustomerDeletedEvent,
+	options: ActivityOptions,
+): Activity {
+	const customer = event.data.object;
+	const activity = event.type;
+	// A customer object has no "updated at", so only the event can tell two updates apart.
+	const key = activity === 'customer.updated' ? dedupeKey(activity, customer.id, event.id) : dedupeKey(activity, customer.id);
+	return activityFrom(event, { activity, dedupeKey: key }, { customer: customerDetails(customer) }, options);
+}
+
+// ── Shared readers ───────────────────────────────────────────────────────────────────────────
+
+type CustomerField = string | Stripe.Customer | Stripe.DeletedCustomer | null;
+
+/** Payload-only: an unexpanded customer yields its id, with email and name from the document when it has them. */
+function customerRef(customer: CustomerField, fromDocument: { email?: string | null; name?: string | null } = {}): CustomerRef {
+	const fallback = { email: fromDocument.email ?? null, name: fromDocument.name ?? null };
+	if (customer === null) return { id: null, ...fallback };
+	if (typeof customer === 'string' || customer.deleted) return { id: idOf(customer), ...fallback };
+	const details = customerDetails(customer);
+	return { id: details.id, email: details.email ?? fallback.email, name: details.name ?? fallback.name };
+}
+
+function customerDetails(customer: Stripe.Customer): CustomerRef {
+	return {
+		id: customer.id,
+		email: customer.email,
+		name: customer.name ?? customer.individual_name ?? customer.business_name ?? null,
+	};
+}
+
+/** The customer's own preferred locale when the payload has it, else the caller's default. */
+function localeFor(customer: CustomerField, options: ActivityOptions): string | undefined {
+	if (customer !== null && typeof customer !== 'string' && !customer.deleted) {
+		const preferred = customer.preferred_locales?.[0];
+		if (preferred) return preferred;
+	}
+	return options.locale;
+}
+
+function idOf(value: string | { id: string }): string {
+	return typeof value === 'string' ? value : value.id;
+}
