@@ -103,4 +103,6 @@ export interface Activity {
 	/** Days until the trial ends, for `trial.ending`. */
 	daysLeft?: number;
 	raw?: unknown;
+	/** Why some fields are missing, e.g. a customer lookup that failed; the activity is still emitted. */
+	warnings?: string[];
 }

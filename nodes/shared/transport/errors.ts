@@ -139,3 +139,11 @@ function extractErrorBody(body: unknown): StripeErrorBody {
 	const error = (parsed as { error?: StripeErrorBody } | null)?.error;
 	return error && typeof error === 'object' ? error : {};
 }
+
+/** Resolves to `fallback` when Stripe answers 404; other failures pass through unchanged. */
+export async function unlessNotFound<T, F>(call: Promise<T>, fallback: F): Promise<T | F> {
+	return await call.catch((error: unknown) => {
+		if (error instanceof StripeApiError && error.httpCode === 404) return fallback;
+		throw error;
+	});
+}

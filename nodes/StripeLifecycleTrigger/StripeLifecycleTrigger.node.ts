@@ -1,0 +1,190 @@
+import {
+	NodeConnectionTypes,
+	type IDataObject,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { ACTIVITIES, type Activity, type ActivityName } from '../shared/lifecycle/types';
+import { stripeEventsFor } from '../shared/lifecycle/activities';
+import { stripeClient, toNodeError } from '../shared/transport';
+import { keyMode } from '../shared/transport/apiKey';
+import { dedupeStoreFor } from '../shared/webhook/dedupe';
+import { handleDelivery } from '../shared/webhook/delivery';
+import {
+	adoptStoredEndpoint,
+	deleteEndpoint,
+	registerEndpoint,
+	type EndpointSpec,
+	type StoredEndpoint,
+} from '../shared/webhook/endpoints';
+import { enrichCustomers } from './enrichCustomers';
+import { triggerProperties } from './triggerProperties';
+
+type WebhookKind = 'production' | 'test';
+
+/**
+ * n8n saves static data written by create/delete but not by webhook(), and the test webhook
+ * may run before a save; this process-wide copy lets webhook() find a secret create just made.
+ */
+const secretsByEndpoint = new Map<string, string>();
+
+function endpointKey(context: IHookFunctions | IWebhookFunctions, kind: WebhookKind): string {
+	return `${context.getWorkflow().id}|${context.getNode().id}|${kind}`;
+}
+
+function storedEndpoints(context: IHookFunctions | IWebhookFunctions): Partial<Record<WebhookKind, StoredEndpoint>> {
+	const data = context.getWorkflowStaticData('node');
+	data.endpoints ??= {};
+	return data.endpoints as Partial<Record<WebhookKind, StoredEndpoint>>;
+}
+
+function selectedActivities(context: IHookFunctions | IWebhookFunctions): Set<ActivityName> {
+	const categories = context.getNodeParameter('categories', []) as string[];
+	const singles = context.getNodeParameter('activities', []) as ActivityName[];
+	const selected = new Set<ActivityName>(singles);
+	for (const [activity, category] of Object.entries(ACTIVITIES)) {
+		if (categories.includes(category)) selected.add(activity as ActivityName);
+	}
+	return selected;
+}
+
+function isAutomatic(context: IHookFunctions | IWebhookFunctions): boolean {
+	return context.getNodeParameter('webhookRegistration', 'automatic') === 'automatic';
+}
+
+function endpointSpec(context: IHookFunctions, kind: WebhookKind): EndpointSpec {
+	const selected = selectedActivities(context);
+	if (selected.size === 0) {
+		throw toNodeError(context, new Error('No activities are selected'));
+	}
+	const options = context.getNodeParameter('options', {}) as IDataObject;
+	const workflow = context.getWorkflow();
+	const node = context.getNode();
+	return {
+		url: context.getNodeWebhookUrl('default') as string,
+		enabledEvents: stripeEventsFor(selected),
+		connect: options.connectedAccounts === true,
+		description: `n8n${kind === 'test' ? ' (test)' : ''}: ${workflow.name ?? workflow.id} → ${node.name}`.slice(0, 5000),
+		workflowId: String(workflow.id),
+		nodeId: node.id,
+		kind,
+	};
+}
+
+function hookKind(context: IHookFunctions): WebhookKind {
+	return context.getActivationMode() === 'manual' ? 'test' : 'production';
+}
+
+export class StripeLifecycleTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Stripe Lifecycle Trigger',
+		name: 'stripeLifecycleTrigger',
+		icon: { light: 'file:../../icons/stripe.svg', dark: 'file:../../icons/stripe.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["webhookRegistration"] === "manual" ? "manual webhook" : "automatic webhook"}}',
+		description: 'Starts the workflow on customer-lifecycle activities in Stripe: trials, subscriptions, charges, invoices and customers',
+		defaults: { name: 'Stripe Lifecycle Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'stripeRestrictedKeyApi', required: true }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		properties: triggerProperties,
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				if (!isAutomatic(this)) return true;
+				const kind = hookKind(this);
+				const spec = endpointSpec(this, kind);
+				const stored = storedEndpoints(this)[kind];
+				try {
+					const adopted = await adoptStoredEndpoint(await stripeClient(this), stored, spec);
+					if (adopted && stored) secretsByEndpoint.set(endpointKey(this, kind), stored.secret);
+					return adopted;
+				} catch (error) {
+					throw toNodeError(this, error);
+				}
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				if (!isAutomatic(this)) return true;
+				const kind = hookKind(this);
+				const spec = endpointSpec(this, kind);
+				try {
+					const stored = await registerEndpoint(await stripeClient(this), spec);
+					storedEndpoints(this)[kind] = stored;
+					secretsByEndpoint.set(endpointKey(this, kind), stored.secret);
+					return true;
+				} catch (error) {
+					throw toNodeError(this, error);
+				}
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				if (!isAutomatic(this)) return true;
+				const kind = hookKind(this);
+				const endpoints = storedEndpoints(this);
+				const stored = endpoints[kind];
+				try {
+					if (stored?.id) await deleteEndpoint(await stripeClient(this), stored.id);
+				} catch (error) {
+					throw toNodeError(this, error);
+				}
+				delete endpoints[kind];
+				secretsByEndpoint.delete(endpointKey(this, kind));
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const request = this.getRequestObject();
+		const response = this.getResponseObject();
+		const kind: WebhookKind = this.getMode() === 'manual' ? 'test' : 'production';
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const credentials = await this.getCredentials('stripeRestrictedKeyApi');
+		const mode = keyMode(String(credentials.apiKey ?? '')) ?? 'test';
+
+		const secret = isAutomatic(this)
+			? (storedEndpoints(this)[kind]?.secret ?? secretsByEndpoint.get(endpointKey(this, kind)))
+			: String(this.getNodeParameter('signingSecret', '')).trim();
+		if (!secret) {
+			// Without a secret nothing can be verified, and an unverified event is never run.
+			this.logger.warn('Stripe Lifecycle Trigger has no signing secret; deactivate and activate the workflow again');
+			response.status(401).json({ error: 'This webhook has no signing secret configured.' });
+			return { noWebhookResponse: true };
+		}
+
+		const outcome = handleDelivery(
+			{ rawBody: (request as { rawBody?: Buffer }).rawBody, signatureHeader: request.headers['stripe-signature'] },
+			{
+				secret,
+				keyMode: mode,
+				selected: selectedActivities(this),
+				deduplicator: dedupeStoreFor(endpointKey(this, kind)),
+				toleranceSeconds: typeof options.toleranceSeconds === 'number' ? options.toleranceSeconds : undefined,
+				includeRaw: options.includeRawEvent === true,
+			},
+		);
+		if (outcome.kind === 'reject') {
+			response.status(outcome.status).json({ error: outcome.reason });
+			return { noWebhookResponse: true };
+		}
+		if (outcome.kind === 'acknowledge') {
+			response.status(200).json({ received: true, executed: false, reason: outcome.reason });
+			return { noWebhookResponse: true };
+		}
+
+		let activities: Activity[] = outcome.activities;
+		if (this.getNodeParameter('fetchCustomer', true) === true) {
+			activities = await enrichCustomers(this, activities);
+		}
+		return {
+			workflowData: [activities.map((activity) => ({ json: activity as unknown as IDataObject }))],
+		};
+	}
+}

@@ -1,0 +1,149 @@
+import { StripeApiError, unlessNotFound } from '../transport/errors';
+import { STRIPE_API_VERSION, type StripeClient } from '../transport/stripeClient';
+
+/**
+ * The trigger's webhook endpoint in Stripe: exactly one per trigger node and webhook kind,
+ * found again by its metadata, so re-publishing a workflow never piles up endpoints.
+ */
+export const MANAGED_BY = 'n8n-nodes-stripe-lifecycle';
+export const MAX_ENDPOINTS_PER_ACCOUNT = 16;
+
+export interface WebhookEndpoint {
+	id: string;
+	url: string;
+	enabled_events: string[];
+	api_version: string | null;
+	application: string | null;
+	description: string | null;
+	metadata: Record<string, string>;
+	status: string;
+	secret?: string;
+	/** Present on endpoints that receive events of connected accounts. */
+	connect?: boolean;
+}
+
+export interface EndpointSpec {
+	url: string;
+	enabledEvents: string[];
+	connect: boolean;
+	description: string;
+	workflowId: string;
+	nodeId: string;
+	/** 'production' or 'test': n8n serves the two webhook URLs side by side. */
+	kind: string;
+}
+
+export interface StoredEndpoint {
+	id: string;
+	secret: string;
+	url: string;
+}
+
+function metadataOf(spec: EndpointSpec): Record<string, string> {
+	return { managed_by: MANAGED_BY, workflow_id: spec.workflowId, node_id: spec.nodeId, webhook_kind: spec.kind };
+}
+
+function sameEvents(a: string[], b: string[]): boolean {
+	return a.length === b.length && [...a].sort().join() === [...b].sort().join();
+}
+
+/** Ours for this node and kind, or squatting on our URL: either way it must go before we create. */
+function isOrphanOf(endpoint: WebhookEndpoint, spec: EndpointSpec): boolean {
+	if (endpoint.url === spec.url) return true;
+	const metadata = endpoint.metadata ?? {};
+	return (
+		metadata.managed_by === MANAGED_BY &&
+		metadata.workflow_id === spec.workflowId &&
+		metadata.node_id === spec.nodeId &&
+		(metadata.webhook_kind ?? spec.kind) === spec.kind
+	);
+}
+
+export async function listEndpoints(stripe: StripeClient): Promise<WebhookEndpoint[]> {
+	const endpoints: WebhookEndpoint[] = [];
+	for await (const endpoint of stripe.list<WebhookEndpoint>('/v1/webhook_endpoints')) endpoints.push(endpoint);
+	return endpoints;
+}
+
+/**
+ * Whether the stored endpoint can keep serving this node. A changed event selection is
+ * updated in place (it keeps its signing secret); a changed URL, API version or Connect flag
+ * cannot be updated in Stripe, so the endpoint is treated as gone and recreated.
+ */
+export async function adoptStoredEndpoint(
+	stripe: StripeClient,
+	stored: StoredEndpoint | undefined,
+	spec: EndpointSpec,
+): Promise<boolean> {
+	if (!stored?.id || !stored.secret) return false;
+	const endpoint = await unlessNotFound(
+		stripe.request<WebhookEndpoint>('GET', `/v1/webhook_endpoints/${encodeURIComponent(stored.id)}`),
+		undefined,
+	);
+	if (!endpoint) return false;
+	const matches =
+		endpoint.url === spec.url &&
+		endpoint.api_version === STRIPE_API_VERSION &&
+		Boolean(endpoint.connect) === spec.connect &&
+		endpoint.status === 'enabled';
+	if (!matches) return false;
+	if (!sameEvents(endpoint.enabled_events, spec.enabledEvents)) {
+		await stripe.request('POST', `/v1/webhook_endpoints/${encodeURIComponent(endpoint.id)}`, {
+			enabled_events: spec.enabledEvents,
+			description: spec.description,
+		});
+	}
+	return true;
+}
+
+/** Removes orphans of this node and URL, then creates the endpoint; fails clearly at Stripe's cap. */
+export async function registerEndpoint(stripe: StripeClient, spec: EndpointSpec): Promise<StoredEndpoint> {
+	const existing = await listEndpoints(stripe);
+	const kept: WebhookEndpoint[] = [];
+	for (const endpoint of existing) {
+		if (isOrphanOf(endpoint, spec)) await deleteEndpoint(stripe, endpoint.id);
+		else kept.push(endpoint);
+	}
+	if (kept.length >= MAX_ENDPOINTS_PER_ACCOUNT) throw endpointLimitError(kept, stripe.mode);
+
+	const created = await stripe
+		.request<WebhookEndpoint>('POST', '/v1/webhook_endpoints', {
+			url: spec.url,
+			enabled_events: spec.enabledEvents,
+			api_version: STRIPE_API_VERSION,
+			description: spec.description,
+			metadata: metadataOf(spec),
+			...(spec.connect ? { connect: true } : {}),
+		})
+		.catch(async (error: unknown) => {
+			// Another integration may have taken the last slot between our list and our create.
+			if (error instanceof StripeApiError && error.httpCode === 400 && /maximum|limit/i.test(error.message)) {
+				throw endpointLimitError(await listEndpoints(stripe), stripe.mode);
+			}
+			throw error;
+		});
+	if (!created.secret) {
+		throw new StripeApiError(
+			'Stripe created the webhook endpoint but returned no signing secret',
+			'Delete the endpoint in the Stripe Dashboard (Developers → Webhooks) and activate the workflow again.',
+			undefined,
+		);
+	}
+	return { id: created.id, secret: created.secret, url: created.url };
+}
+
+/** Deleting what is already gone is success: the goal is that it does not exist. */
+export async function deleteEndpoint(stripe: StripeClient, id: string): Promise<void> {
+	await unlessNotFound(stripe.request('DELETE', `/v1/webhook_endpoints/${encodeURIComponent(id)}`), undefined);
+}
+
+export function endpointLimitError(endpoints: WebhookEndpoint[], mode: string): StripeApiError {
+	const listing = endpoints
+		.map((endpoint) => `• ${endpoint.url}${endpoint.description ? ` — ${endpoint.description}` : ''}`)
+		.join('\n');
+	return new StripeApiError(
+		`Stripe allows ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints per account in ${mode} mode and all are in use`,
+		`Delete an endpoint you no longer need in the Stripe Dashboard (Developers → Webhooks), or let one Stripe Lifecycle Trigger serve all activities (see the "One-trigger router" template). Endpoints in use:\n${listing}`,
+		400,
+	);
+}
