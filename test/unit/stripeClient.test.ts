@@ -168,3 +168,31 @@ describe('request retries', () => {
 		});
 	});
 });
+
+describe('listAll', () => {
+	it.each([1, 4])('returns every object exactly once with concurrency %i, ties on the page boundary included', async (concurrency) => {
+		const clock = new VirtualClock();
+		// Three objects per second, so the first page ends in the middle of a second.
+		const all = objects(1000, 1_000_000, 0).map((object, index) => ({ ...object, created: 1_000_000 + Math.floor(index / 3) * 3600 }));
+		const { send } = fakeListEndpoint(all, clock);
+		const listed = await clock.run(collect(clientWith(send, clock).listAll<FakeObject>('/v1/customers', {}, { concurrency })));
+		expect(listed).toHaveLength(1000);
+		expect(new Set(listed.map((object) => object.id)).size).toBe(1000);
+	});
+
+	it('limits to the created range', async () => {
+		const clock = new VirtualClock();
+		const all = objects(600, 1_000_000, 100);
+		const { send, requests } = fakeListEndpoint(all, clock);
+		const listed = await clock.run(collect(clientWith(send, clock).listAll<FakeObject>('/v1/charges', {}, { concurrency: 3, from: 1_010_000, to: 1_050_000 })));
+		expect(listed.map((object) => object.id).sort()).toEqual(all.filter((o) => o.created >= 1_010_000 && o.created < 1_050_000).map((o) => o.id).sort());
+		expect(requests[0].url).toContain('created[gte]=1010000&created[lt]=1050000');
+	});
+
+	it('stops after one call when the first page holds everything', async () => {
+		const clock = new VirtualClock();
+		const { send, requests } = fakeListEndpoint(objects(40), clock);
+		expect(await clock.run(collect(clientWith(send, clock).listAll('/v1/customers', {}, { concurrency: 4 })))).toHaveLength(40);
+		expect(requests).toHaveLength(1);
+	});
+});

@@ -141,6 +141,46 @@ export class StripeClient {
 	}
 
 	/**
+	 * Every object of a list endpoint, optionally limited to a `created` range, fetched by
+	 * `concurrency` workers over disjoint time slices once the first page shows there is more.
+	 * Without a lower bound, doubling probes (one object each) find how far back objects go.
+	 */
+	async *listAll<T extends { id: string; created: number }>(
+		path: string,
+		params: StripeParams = {},
+		{ concurrency = 1, from, to }: { concurrency?: number; from?: number; to?: number } = {},
+	): AsyncGenerator<T> {
+		const created = { ...(from !== undefined ? { gte: from } : {}), ...(to !== undefined ? { lt: to } : {}) };
+		const ranged = Object.keys(created).length ? { ...params, created } : params;
+		if (concurrency <= 1) {
+			yield* this.list<T>(path, ranged);
+			return;
+		}
+		const first = await this.request<StripeList<T>>('GET', path, { ...ranged, limit: PAGE_SIZE });
+		yield* first.data;
+		if (!first.has_more || first.data.length === 0) return;
+
+		// Slices end just after the first page's oldest second; the objects of that second the
+		// first page already holds are skipped, so ties with equal `created` are neither lost nor doubled.
+		const boundary = first.data[first.data.length - 1].created;
+		const alreadyYielded = new Set(first.data.filter((object) => object.created === boundary).map((object) => object.id));
+		const lowest = from ?? (await this.oldestBound(path, params, boundary));
+		for await (const object of this.listSliced<T>(path, params, { from: lowest, to: boundary + 1, slices: concurrency * 4, concurrency })) {
+			if (!alreadyYielded.has(object.id)) yield object;
+		}
+	}
+
+	/** A time before which the endpoint holds no objects, found with a few one-object probes. */
+	private async oldestBound(path: string, params: StripeParams, before: number): Promise<number> {
+		const DAY = 86400;
+		for (let span = DAY; span < DAY * 2 ** 15; span *= 2) {
+			const probe = await this.request<StripeList<{ id: string }>>('GET', path, { ...params, created: { lt: before - span }, limit: 1 });
+			if (probe.data.length === 0) return Math.max(0, before - span);
+		}
+		return 0;
+	}
+
+	/**
 	 * The same objects as `list` over [from, to), fetched as disjoint `created` windows by several
 	 * workers at once. With Stripe's latency a single cursor cannot reach the rate limit; slices
 	 * can, and the shared limiter keeps them under it. Order across slices is not defined.
