@@ -1,6 +1,7 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
 import * as account from './actions/account/Account.resource';
+import * as metric from './actions/metric/Metric.resource';
 import { router } from './actions/router';
 
 export class StripeLifecycle implements INodeType {
@@ -23,10 +24,14 @@ export class StripeLifecycle implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Account', value: 'account' }],
+				options: [
+					{ name: 'Account', value: 'account' },
+					{ name: 'Metric', value: 'metric' },
+				],
 				default: 'account',
 			},
 			...account.description,
+			...metric.description,
 		],
 	};
 

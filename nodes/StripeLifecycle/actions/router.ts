@@ -1,16 +1,32 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { ListingSettings } from '../../shared/descriptions/listingOptions';
 import { stripeClient, toNodeError } from '../../shared/transport';
 import type { StripeClient } from '../../shared/transport/stripeClient';
 import * as account from './account/Account.resource';
+import * as metric from './metric/Metric.resource';
 
-type Operation = {
-	execute: (this: IExecuteFunctions, stripe: StripeClient, itemIndex: number) => Promise<IDataObject[]>;
+export interface OperationResult {
+	json: IDataObject;
+	binary?: IBinaryKeyData;
+}
+
+export type Operation = {
+	execute: (this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings) => Promise<OperationResult[]>;
 };
 
 const operations: Record<string, Record<string, Operation>> = {
 	account: account.operations,
+	metric: metric.operations,
 };
+
+function listingSettings(context: IExecuteFunctions): ListingSettings {
+	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
+	return {
+		concurrency: typeof options.concurrency === 'number' && options.concurrency >= 1 ? Math.floor(options.concurrency) : 4,
+		requestsPerSecond: typeof options.requestsPerSecond === 'number' && options.requestsPerSecond > 0 ? options.requestsPerSecond : undefined,
+	};
+}
 
 /**
  * Runs the selected operation once per input item. Errors become the item's output when the
@@ -23,22 +39,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = operations[resource]?.[operationName];
 	if (!operation) throw toNodeError(this, new Error(`The operation "${operationName}" of "${resource}" is not supported`));
 
-	const stripe = await stripeClient(this);
+	const listing = listingSettings(this);
+	const stripe = await stripeClient(this, { requestsPerSecond: listing.requestsPerSecond });
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const results = await operation.execute.call(this, stripe, itemIndex);
-			for (const json of results) output.push({ json, pairedItem: { item: itemIndex } });
+			const results = await operation.execute.call(this, stripe, itemIndex, listing);
+			for (const result of results) output.push({ ...result, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			if (this.continueOnFail()) {
-				const nodeError = toNodeError(this, error, itemIndex);
-				output.push({
-					json: { error: nodeError.message, description: (nodeError as { description?: string }).description ?? null },
-					pairedItem: { item: itemIndex },
-				});
-				continue;
-			}
-			throw toNodeError(this, error, itemIndex);
+			const nodeError = toNodeError(this, error, itemIndex);
+			if (!this.continueOnFail()) throw nodeError;
+			output.push({
+				json: { error: nodeError.message, description: (nodeError as { description?: string }).description ?? null },
+				pairedItem: { item: itemIndex },
+			});
 		}
 	}
 	return [output];

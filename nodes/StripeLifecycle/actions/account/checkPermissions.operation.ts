@@ -1,9 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { toNodeError } from '../../../shared/transport';
 import { StripeApiError } from '../../../shared/transport/errors';
 import { GRANT_PERMISSION_HINT, REQUIRED_PERMISSIONS, type RequiredPermission } from '../../../shared/transport/permissions';
 import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { OperationResult } from '../router';
 
 export const description: INodeProperties[] = [];
 
@@ -26,17 +27,19 @@ async function probe(this: IExecuteFunctions, stripe: StripeClient, entry: Requi
 	}
 }
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient): Promise<IDataObject[]> {
-	const rows: IDataObject[] = [];
+export async function execute(this: IExecuteFunctions, stripe: StripeClient): Promise<OperationResult[]> {
+	const rows: OperationResult[] = [];
 	for (const entry of REQUIRED_PERMISSIONS) {
 		const granted = await probe.call(this, stripe, entry);
 		rows.push({
-			permission: entry.permission,
-			resource: entry.resource,
-			access: entry.access,
-			granted,
-			usedFor: entry.usedFor,
-			fix: granted ? null : `${GRANT_PERMISSION_HINT} ${entry.resource} to ${entry.access}.`,
+			json: {
+				permission: entry.permission,
+				resource: entry.resource,
+				access: entry.access,
+				granted,
+				usedFor: entry.usedFor,
+				fix: granted ? null : `${GRANT_PERMISSION_HINT} ${entry.resource} to ${entry.access}.`,
+			},
 		});
 	}
 	return rows;

@@ -1,0 +1,66 @@
+import type Stripe from 'stripe';
+
+import { toActivities } from '../lifecycle/activities';
+import { SaasMetricsBuilder, type SaasMetricsOptions } from '../lifecycle/metrics';
+import { PaymentMetricsBuilder, type PaymentMetricsOptions } from '../lifecycle/paymentMetrics';
+import type { PaymentReport } from '../lifecycle/types';
+import { StripeApiError } from '../transport/errors';
+import type { StripeClient } from '../transport/stripeClient';
+import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
+
+/** Stripe keeps events for 30 days; inside that window plan changes are exact. */
+export const EVENTS_RETENTION_SECONDS = 30 * 86400;
+
+export interface SaasSource {
+	builder: SaasMetricsBuilder;
+	/** Why the figures may be less exact than they could be, e.g. no Events permission. */
+	warnings: string[];
+}
+
+/**
+ * Streams every subscription (and, when `exactSince` is set, the subscription events of the
+ * Events API window) into the metrics builder: O(subscriptions / 100) list calls.
+ */
+export async function loadSaasMetrics(
+	stripe: StripeClient,
+	options: SaasMetricsOptions & { concurrency: number },
+): Promise<SaasSource> {
+	const warnings: string[] = [];
+	const catalog = await loadCatalog(stripe);
+	const builder = new SaasMetricsBuilder(options);
+	for (const product of catalog.products.values()) builder.addProduct(product);
+	for await (const subscription of stripe.listAll<Stripe.Subscription>('/v1/subscriptions', SUBSCRIPTION_LIST_PARAMS, { concurrency: options.concurrency })) {
+		builder.addSubscription(withCatalog(subscription, catalog));
+	}
+	if (options.exactSince !== undefined) {
+		const events = stripe.listAll<Stripe.Event>('/v1/events', { types: ['customer.subscription.updated'] }, { concurrency: options.concurrency, from: options.exactSince });
+		const read = async () => {
+			for await (const event of events) for (const activity of toActivities(event)) builder.addActivity(activity);
+		};
+		// Without Events read access the report still stands, on object timestamps alone.
+		await read().catch((error: unknown) => {
+			if (!(error instanceof StripeApiError) || error.httpCode !== 403) throw error;
+			warnings.push(`Plan changes come from object timestamps only: ${error.message}.`);
+		});
+	}
+	return { builder, warnings };
+}
+
+export async function loadPaymentReport(
+	stripe: StripeClient,
+	options: PaymentMetricsOptions & { concurrency: number },
+): Promise<PaymentReport> {
+	const builder = new PaymentMetricsBuilder(options);
+	const range = { concurrency: options.concurrency, from: options.from, to: options.to };
+	await Promise.all([
+		consume(stripe.listAll<Stripe.Charge>('/v1/charges', {}, range), (charge) => builder.addCharge(charge)),
+		consume(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, range), (refund) => builder.addRefund(refund)),
+		consume(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, range), (dispute) => builder.addDispute(dispute)),
+		consume(stripe.listAll<Stripe.Customer>('/v1/customers', {}, range), (customer) => builder.addCustomer(customer)),
+	]);
+	return builder.report();
+}
+
+async function consume<T>(objects: AsyncIterable<T>, add: (object: T) => void): Promise<void> {
+	for await (const object of objects) add(object);
+}
