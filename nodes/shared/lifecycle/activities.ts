@@ -105,24 +105,30 @@ export function toActivities(event: Stripe.Event, options: ActivityOptions = {})
 		case 'invoice.payment_failed':
 		case 'invoice.upcoming':
 		case 'invoice.payment_action_required':
-			return [invoiceActivity(event, options)];
+			return [invoiceActivity(event.data.object, event.type, event, options)];
 		case 'charge.succeeded':
 		case 'charge.failed':
 		case 'charge.refunded':
-			return [chargeActivity(event, options)];
+			return [chargeActivity(event.data.object, event.type, event, options)];
 		case 'charge.dispute.created':
-			return [disputeActivity(event, options)];
+			return [disputeActivity(event.data.object, event, options)];
 		case 'customer.created':
 		case 'customer.updated':
 		case 'customer.deleted':
-			return [customerActivity(event, options)];
+			return [customerActivity(event.data.object, event.type, event, options)];
 		default:
 			return [];
 	}
 }
 
+/**
+ * What an activity takes from the event that announced it. The backfill (backfill.ts) rebuilds
+ * facts from objects and supplies its own envelope, so both paths share every builder below.
+ */
+export type Envelope = Pick<Stripe.Event, 'id' | 'type' | 'created' | 'livemode' | 'account'>;
+
 /** What a rule concluded; `activityFrom` wraps it in what every activity carries. */
-interface Finding {
+export interface Finding {
 	activity: ActivityName;
 	dedupeKey: string;
 	change?: ChangeDetails;
@@ -131,7 +137,7 @@ interface Finding {
 
 type Subject = Pick<Activity, 'customer' | 'subscription' | 'invoice' | 'charge' | 'amount'>;
 
-function activityFrom(event: Stripe.Event, finding: Finding, subject: Subject, options: ActivityOptions): Activity {
+function activityFrom(event: Envelope, finding: Finding, subject: Subject, options: ActivityOptions): Activity {
 	return {
 		activity: finding.activity,
 		category: ACTIVITIES[finding.activity],
@@ -148,7 +154,7 @@ function activityFrom(event: Stripe.Event, finding: Finding, subject: Subject, o
 	};
 }
 
-function dedupeKey(activity: ActivityName, id: string, qualifier?: string | number): string {
+export function dedupeKey(activity: ActivityName, id: string, qualifier?: string | number): string {
 	return qualifier === undefined ? `${activity}:${id}` : `${activity}:${id}:${qualifier}`;
 }
 
@@ -163,14 +169,22 @@ type SubscriptionEvent =
 	| Stripe.CustomerSubscriptionResumedEvent;
 
 /** Statuses a trial can fall into when it ends without a payment (Stripe's `missing_payment_method` behaviours). */
-const TRIAL_EXPIRED_STATUSES: ReadonlySet<string> = new Set(['paused', 'incomplete_expired']);
+export const TRIAL_EXPIRED_STATUSES: ReadonlySet<string> = new Set(['paused', 'incomplete_expired']);
 
 /** Stripe ends a trial at `trial_end`; an end this close to it is the trial running out, not a decision. */
 const TRIAL_EXPIRY_GRACE_SECONDS = 60 * 60;
 
 function subscriptionActivities(event: SubscriptionEvent, options: ActivityOptions): Activity[] {
-	const subscription = event.data.object;
-	const findings = subscriptionFindings(event);
+	return subscriptionActivitiesFrom(event.data.object, subscriptionFindings(event), event, options);
+}
+
+/** The activities `findings` stand for, each carrying the subscription as `subscription` shows it. */
+export function subscriptionActivitiesFrom(
+	subscription: Stripe.Subscription,
+	findings: Finding[],
+	event: Envelope,
+	options: ActivityOptions,
+): Activity[] {
 	if (findings.length === 0) return [];
 	const snapshot = subscriptionSnapshot(subscription, event.created);
 	const subject: Subject = {
@@ -283,7 +297,7 @@ function updateFindings(event: Stripe.CustomerSubscriptionUpdatedEvent): Finding
  * The customer's own default payment method is not in the payload, so "without payment" is read
  * from the subscription's payment method and the absence of a customer request.
  */
-function endFindings(subscription: Stripe.Subscription, eventCreated: number): Finding[] {
+export function endFindings(subscription: Stripe.Subscription, eventCreated: number): Finding[] {
 	const id = subscription.id;
 	// Never paid and never started: not churn.
 	if (subscription.status === 'incomplete_expired') return [];
@@ -327,11 +341,11 @@ function itemsChange(subscription: Stripe.Subscription, previousItems: Stripe.Su
 }
 
 /** The item that stands for "the plan": the first licensed one, since metered add-ons are extras. */
-function primaryItem(items: Stripe.SubscriptionItem[]): Stripe.SubscriptionItem | undefined {
+export function primaryItem(items: Stripe.SubscriptionItem[]): Stripe.SubscriptionItem | undefined {
 	return items.find((item) => item.price.recurring?.usage_type !== 'metered') ?? items[0];
 }
 
-function subscriptionSnapshot(subscription: Stripe.Subscription, at: number): SubscriptionSnapshot {
+export function subscriptionSnapshot(subscription: Stripe.Subscription, at: number): SubscriptionSnapshot {
 	const items = subscription.items.data;
 	const primary = primaryItem(items);
 	const price = primary?.price;
@@ -360,28 +374,10 @@ function subscriptionSnapshot(subscription: Stripe.Subscription, at: number): Su
 
 // ── Invoices, charges, disputes, customers ───────────────────────────────────────────────────
 
-type InvoiceEvent =
-	| Stripe.InvoicePaidEvent
-	| Stripe.InvoicePaymentFailedEvent
-	| Stripe.InvoiceUpcomingEvent
-	| Stripe.InvoicePaymentActionRequiredEvent;
+export type InvoiceActivityName = 'invoice.paid' | 'invoice.payment_failed' | 'invoice.upcoming' | 'invoice.payment_action_required';
 
-function invoiceActivity(
-	event: InvoiceEvent,
-	options: ActivityOptions,
-): Activity {
-	const invoice = event.data.object;
-	const activity = event.type;
-	const subscription = invoice.parent?.subscription_details?.subscription;
-	const snapshot: InvoiceSnapshot = {
-		// A preview of the next invoice is not an invoice yet.
-		id: activity === 'invoice.upcoming' ? null : invoice.id,
-		number: invoice.number,
-		hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
-		attemptCount: invoice.attempt_count,
-		nextPaymentAttempt: isoFromEpoch(invoice.next_payment_attempt),
-		subscriptionId: subscription === undefined ? null : idOf(subscription),
-	};
+export function invoiceActivity(invoice: Stripe.Invoice, activity: InvoiceActivityName, event: Envelope, options: ActivityOptions): Activity {
+	const snapshot = invoiceSnapshot(invoice, activity);
 	const customer = customerRef(invoice.customer, { email: invoice.customer_email, name: invoice.customer_name });
 	let key: string;
 	if (activity === 'invoice.paid') key = dedupeKey(activity, invoice.id);
@@ -396,12 +392,23 @@ function invoiceActivity(
 	);
 }
 
-function chargeActivity(
-	event: Stripe.ChargeSucceededEvent | Stripe.ChargeFailedEvent | Stripe.ChargeRefundedEvent,
-	options: ActivityOptions,
-): Activity {
-	const charge = event.data.object;
-	const activity = event.type;
+export function invoiceSnapshot(invoice: Stripe.Invoice, activity: InvoiceActivityName): InvoiceSnapshot {
+	const subscription = invoice.parent?.subscription_details?.subscription;
+	return {
+		// A preview of the next invoice is not an invoice yet.
+		id: activity === 'invoice.upcoming' ? null : invoice.id,
+		number: invoice.number,
+		hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+		attemptCount: invoice.attempt_count,
+		nextPaymentAttempt: isoFromEpoch(invoice.next_payment_attempt),
+		subscriptionId: subscription === undefined ? null : idOf(subscription),
+	};
+}
+
+export type ChargeActivityName = 'charge.succeeded' | 'charge.failed' | 'charge.refunded';
+
+/** For `charge.refunded`, `charge.amount_refunded` is the cumulative refunded amount the fact is keyed by. */
+export function chargeActivity(charge: Stripe.Charge, activity: ChargeActivityName, event: Envelope, options: ActivityOptions): Activity {
 	const refund = activity === 'charge.refunded';
 	return activityFrom(
 		event,
@@ -415,8 +422,7 @@ function chargeActivity(
 	);
 }
 
-function disputeActivity(event: Stripe.ChargeDisputeCreatedEvent, options: ActivityOptions): Activity {
-	const dispute = event.data.object;
+export function disputeActivity(dispute: Stripe.Dispute, event: Envelope, options: ActivityOptions): Activity {
 	const charge = typeof dispute.charge === 'string' ? null : dispute.charge;
 	return activityFrom(
 		event,
@@ -433,7 +439,7 @@ function disputeActivity(event: Stripe.ChargeDisputeCreatedEvent, options: Activ
 	);
 }
 
-function chargeSnapshot(charge: Stripe.Charge): ChargeSnapshot {
+export function chargeSnapshot(charge: Stripe.Charge): ChargeSnapshot {
 	return { id: charge.id, failureMessage: charge.failure_message, refunded: charge.refunded };
 }
 
@@ -444,12 +450,9 @@ function chargeCustomer(charge: Stripe.Charge): CustomerRef {
 	});
 }
 
-function customerActivity(
-	event: Stripe.CustomerCreatedEvent | Stripe.CustomerUpdatedEvent | Stripe.CustomerDeletedEvent,
-	options: ActivityOptions,
-): Activity {
-	const customer = event.data.object;
-	const activity = event.type;
+export type CustomerActivityName = 'customer.created' | 'customer.updated' | 'customer.deleted';
+
+export function customerActivity(customer: Stripe.Customer, activity: CustomerActivityName, event: Envelope, options: ActivityOptions): Activity {
 	// A customer object has no "updated at", so only the event can tell two updates apart.
 	const key = activity === 'customer.updated' ? dedupeKey(activity, customer.id, event.id) : dedupeKey(activity, customer.id);
 	return activityFrom(event, { activity, dedupeKey: key }, { customer: customerDetails(customer) }, options);
@@ -457,10 +460,10 @@ function customerActivity(
 
 // ── Shared readers ───────────────────────────────────────────────────────────────────────────
 
-type CustomerField = string | Stripe.Customer | Stripe.DeletedCustomer | null;
+export type CustomerField = string | Stripe.Customer | Stripe.DeletedCustomer | null;
 
 /** Payload-only: an unexpanded customer yields its id, with email and name from the document when it has them. */
-function customerRef(customer: CustomerField, fromDocument: { email?: string | null; name?: string | null } = {}): CustomerRef {
+export function customerRef(customer: CustomerField, fromDocument: { email?: string | null; name?: string | null } = {}): CustomerRef {
 	const fallback = { email: fromDocument.email ?? null, name: fromDocument.name ?? null };
 	if (customer === null) return { id: null, ...fallback };
 	if (typeof customer === 'string' || customer.deleted) return { id: idOf(customer), ...fallback };
@@ -468,7 +471,7 @@ function customerRef(customer: CustomerField, fromDocument: { email?: string | n
 	return { id: details.id, email: details.email ?? fallback.email, name: details.name ?? fallback.name };
 }
 
-function customerDetails(customer: Stripe.Customer): CustomerRef {
+export function customerDetails(customer: Stripe.Customer): CustomerRef {
 	return {
 		id: customer.id,
 		email: customer.email,
@@ -477,7 +480,7 @@ function customerDetails(customer: Stripe.Customer): CustomerRef {
 }
 
 /** The customer's own preferred locale when the payload has it, else the caller's default. */
-function localeFor(customer: CustomerField, options: ActivityOptions): string | undefined {
+export function localeFor(customer: CustomerField, options: Pick<ActivityOptions, 'locale'>): string | undefined {
 	if (customer !== null && typeof customer !== 'string' && !customer.deleted) {
 		const preferred = customer.preferred_locales?.[0];
 		if (preferred) return preferred;
@@ -485,6 +488,6 @@ function localeFor(customer: CustomerField, options: ActivityOptions): string | 
 	return options.locale;
 }
 
-function idOf(value: string | { id: string }): string {
+export function idOf(value: string | { id: string }): string {
 	return typeof value === 'string' ? value : value.id;
 }

@@ -1,0 +1,256 @@
+import type Stripe from 'stripe';
+
+import { customerDetails, idOf, localeFor, primaryItem, subscriptionSnapshot } from './activities';
+import { money, type Money } from './money';
+import { itemMonthlyAmount, subscriptionMrr, type DiscountScope } from './mrr';
+import { epochNow, isoFromEpoch } from './time';
+import type { Profile, ProfilePlan, ProfileStatus } from './types';
+
+/**
+ * Customer profiles (PRODUCT.md §6) joined in memory from list calls: customers, subscriptions,
+ * charges and invoices are streamed in, in any order and each object once, and kept per customer
+ * id. Subscriptions are kept whole (their MRR depends on the build options); charges and invoices
+ * are folded into running totals as they arrive, so memory grows with customers, never with charges.
+ */
+
+export interface ProfileOptions {
+	/** Locale for formatted money when the customer has no preferred locale (default en-US). */
+	locale?: string;
+	/** Which discounts reduce MRR, as in mrr.ts (default `forever`). */
+	discounts?: DiscountScope;
+	/** Epoch seconds at which discounts are evaluated (default now). */
+	at?: number;
+}
+
+export interface ProfileStats {
+	/** Profiles built. */
+	customers: number;
+	deletedCustomers: number;
+	/** Objects whose customer was never added, was deleted, or is missing. */
+	skipped: { subscriptions: number; charges: number; invoices: number };
+}
+
+interface CurrencyTotal {
+	/** Captured minus refunded, minor units. */
+	net: number;
+	charges: number;
+}
+
+/** What is kept of one customer's objects. */
+interface Ledger {
+	subscriptions: Stripe.Subscription[];
+	totals: Map<string, CurrencyTotal>;
+	firstPaidAt: number | null;
+	paidInvoices: number;
+	/** Every object seen for the customer, so unjoined ones can be counted as skipped. */
+	seen: { subscriptions: number; charges: number; invoices: number };
+}
+
+/** Stripe's `incomplete` subscriptions never started, so they say nothing about the customer. */
+const NOT_STARTED: ReadonlySet<string> = new Set(['incomplete', 'incomplete_expired']);
+
+/** Live subscriptions by relevance; anything else (canceled) ranks after them. */
+const LIVE_RANK: Record<string, number> = { active: 0, past_due: 1, unpaid: 1, trialing: 2, paused: 3 };
+const ENDED_RANK = 4;
+
+const STATUS_OF: Record<string, ProfileStatus> = {
+	active: 'active',
+	past_due: 'past_due',
+	unpaid: 'past_due',
+	trialing: 'trialing',
+	paused: 'paused',
+	canceled: 'canceled',
+};
+
+export class ProfileBuilder {
+	private readonly customers = new Map<string, Stripe.Customer>();
+	private readonly deleted = new Set<string>();
+	private readonly ledgers = new Map<string, Ledger>();
+	private readonly orphans = { subscriptions: 0, charges: 0, invoices: 0 };
+	private lastStats: ProfileStats | null = null;
+
+	addCustomer(customer: Stripe.Customer | Stripe.DeletedCustomer): void {
+		if (customer.deleted) {
+			this.deleted.add(customer.id);
+			this.customers.delete(customer.id);
+			return;
+		}
+		this.customers.set(customer.id, customer);
+	}
+
+	addSubscription(subscription: Stripe.Subscription): void {
+		const ledger = this.ledgerFor(subscription.customer, 'subscriptions');
+		if (ledger && !NOT_STARTED.has(subscription.status)) ledger.subscriptions.push(subscription);
+	}
+
+	addCharge(charge: Stripe.Charge): void {
+		const ledger = this.ledgerFor(charge.customer, 'charges');
+		// An authorization that was never captured is no revenue; a partial capture counts what was taken.
+		if (!ledger || charge.status !== 'succeeded' || !charge.captured) return;
+		const currency = charge.currency.toLowerCase();
+		const total = ledger.totals.get(currency) ?? { net: 0, charges: 0 };
+		total.net += charge.amount_captured - charge.amount_refunded;
+		total.charges += 1;
+		ledger.totals.set(currency, total);
+		ledger.firstPaidAt = earliest(ledger.firstPaidAt, charge.created);
+	}
+
+	/** Only invoices that collected money count: a $0 trial invoice is "paid" but nobody paid. */
+	addInvoice(invoice: Stripe.Invoice): void {
+		const ledger = this.ledgerFor(invoice.customer, 'invoices');
+		const paidAt = invoice.status_transitions.paid_at;
+		if (!ledger || paidAt === null || invoice.amount_paid <= 0) return;
+		ledger.paidInvoices += 1;
+		ledger.firstPaidAt = earliest(ledger.firstPaidAt, paidAt);
+	}
+
+	/** One profile per added, non-deleted customer, in the order customers were added. */
+	build(options: ProfileOptions = {}): Profile[] {
+		const profiles: Profile[] = [];
+		const skipped = { ...this.orphans };
+		for (const [id, ledger] of this.ledgers) {
+			if (this.customers.has(id)) continue;
+			skipped.subscriptions += ledger.seen.subscriptions;
+			skipped.charges += ledger.seen.charges;
+			skipped.invoices += ledger.seen.invoices;
+		}
+		for (const [id, customer] of this.customers) profiles.push(profileOf(customer, this.ledgers.get(id) ?? newLedger(), options));
+		this.lastStats = { customers: profiles.length, deletedCustomers: this.deleted.size, skipped };
+		return profiles;
+	}
+
+	/** Counts from the last `build`, for the node's summary. */
+	stats(): ProfileStats | null {
+		return this.lastStats;
+	}
+
+	private ledgerFor(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null, kind: keyof Ledger['seen']): Ledger | undefined {
+		if (customer === null) {
+			this.orphans[kind] += 1;
+			return undefined;
+		}
+		const id = idOf(customer);
+		let ledger = this.ledgers.get(id);
+		if (!ledger) {
+			ledger = newLedger();
+			this.ledgers.set(id, ledger);
+		}
+		ledger.seen[kind] += 1;
+		return ledger;
+	}
+}
+
+/** The profile of one customer from its own objects; null for a deleted customer. */
+export function buildProfile(
+	customer: Stripe.Customer | Stripe.DeletedCustomer,
+	related: { subscriptions?: Iterable<Stripe.Subscription>; charges?: Iterable<Stripe.Charge>; invoices?: Iterable<Stripe.Invoice> } = {},
+	options: ProfileOptions = {},
+): Profile | null {
+	const builder = new ProfileBuilder();
+	builder.addCustomer(customer);
+	for (const subscription of related.subscriptions ?? []) builder.addSubscription(subscription);
+	for (const charge of related.charges ?? []) builder.addCharge(charge);
+	for (const invoice of related.invoices ?? []) builder.addInvoice(invoice);
+	return builder.build(options)[0] ?? null;
+}
+
+function newLedger(): Ledger {
+	return { subscriptions: [], totals: new Map(), firstPaidAt: null, paidInvoices: 0, seen: { subscriptions: 0, charges: 0, invoices: 0 } };
+}
+
+function earliest(current: number | null, candidate: number): number {
+	return current === null ? candidate : Math.min(current, candidate);
+}
+
+function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOptions): Profile {
+	const locale = localeFor(customer, options);
+	const subscriptions = byRelevance(ledger.subscriptions);
+	const chosen = subscriptions[0];
+	const currency = customer.currency?.toLowerCase() ?? mainChargeCurrency(ledger.totals) ?? chosen?.currency ?? null;
+	const mrrCurrency = chosen?.currency ?? currency;
+	const details = customerDetails(customer);
+	return {
+		id: customer.id,
+		email: details.email,
+		name: details.name,
+		phone: customer.phone ?? null,
+		createdAt: isoFromEpoch(customer.created) ?? '',
+		currency,
+		country: customer.address?.country ?? customer.shipping?.address?.country ?? null,
+		livemode: customer.livemode,
+		status: chosen ? (STATUS_OF[chosen.status] ?? 'canceled') : 'lead',
+		plan: chosen ? planOf(chosen, options, locale) : null,
+		mrr: mrrCurrency === null ? null : money(totalMrr(subscriptions, mrrCurrency, options), mrrCurrency, locale),
+		trialEnd: isoFromEpoch(chosen?.trial_end),
+		cancelAtPeriodEnd: chosen !== undefined && (chosen.cancel_at_period_end || chosen.cancel_at !== null),
+		cancelAt: isoFromEpoch(chosen?.cancel_at),
+		canceledAt: isoFromEpoch(chosen?.canceled_at),
+		endedAt: isoFromEpoch(chosen?.ended_at),
+		firstPaidAt: isoFromEpoch(ledger.firstPaidAt),
+		lifetimeValue: currency === null ? null : money(ledger.totals.get(currency)?.net ?? 0, currency, locale),
+		lifetimeValueByCurrency: Object.fromEntries(
+			[...ledger.totals].map(([code, total]) => [code, money(total.net, code, locale)] as const),
+		),
+		paidInvoices: ledger.paidInvoices,
+		delinquent: customer.delinquent ?? false,
+		metadata: customer.metadata,
+		subscriptionIds: subscriptions.map((subscription) => subscription.id),
+	};
+}
+
+/**
+ * Live subscriptions first (active, then past_due/unpaid, trialing, paused), the newest first
+ * within a rank; then ended ones, the most recently ended first.
+ */
+function byRelevance(subscriptions: Stripe.Subscription[]): Stripe.Subscription[] {
+	const rank = (subscription: Stripe.Subscription) => LIVE_RANK[subscription.status] ?? ENDED_RANK;
+	const recency = (subscription: Stripe.Subscription) =>
+		rank(subscription) === ENDED_RANK
+			? (subscription.ended_at ?? subscription.canceled_at ?? subscription.created)
+			: subscription.created;
+	return [...subscriptions].sort((a, b) => rank(a) - rank(b) || recency(b) - recency(a));
+}
+
+/** The currency most of the customer's charges are in; ties go to the larger amount. */
+function mainChargeCurrency(totals: Map<string, CurrencyTotal>): string | null {
+	let main: [string, CurrencyTotal] | null = null;
+	for (const entry of totals) {
+		if (!main || entry[1].charges > main[1].charges || (entry[1].charges === main[1].charges && entry[1].net > main[1].net)) {
+			main = entry;
+		}
+	}
+	return main?.[0] ?? null;
+}
+
+/** A customer's subscriptions share one currency in Stripe; any other would not be summable anyway. */
+function totalMrr(subscriptions: Stripe.Subscription[], currency: string, options: ProfileOptions): number {
+	let total = 0;
+	for (const subscription of subscriptions) {
+		if (subscription.currency === currency) total += subscriptionMrr(subscription, options);
+	}
+	return total;
+}
+
+function planOf(subscription: Stripe.Subscription, options: ProfileOptions, locale: string | undefined): ProfilePlan {
+	const snapshot = subscriptionSnapshot(subscription, options.at ?? epochNow());
+	return {
+		priceId: snapshot.priceId,
+		productId: snapshot.productId,
+		productName: snapshot.productName ?? null,
+		interval: snapshot.interval,
+		intervalCount: snapshot.intervalCount,
+		amount: periodAmount(primaryItem(subscription.items.data), subscription.currency, locale),
+	};
+}
+
+/**
+ * One billing period of the item. Valued as if it were billed monthly, mrr.ts's item reader
+ * returns exactly one period (tiers, packages and decimal prices included), so pricing is read
+ * in one place only. Metered items are 0: their amount is unknown until usage is reported.
+ */
+function periodAmount(item: Stripe.SubscriptionItem | undefined, currency: string, locale: string | undefined): Money {
+	const recurring = item?.price.recurring;
+	if (!item || !recurring) return money(0, currency, locale);
+	const monthly = { ...item, price: { ...item.price, recurring: { ...recurring, interval: 'month' as const, interval_count: 1 } } };
+	return money(Math.round(itemMonthlyAmount(monthly)), currency, locale);
+}
