@@ -1,0 +1,247 @@
+import { formatMoney, safeLocale } from '../money';
+import { daysBetween, epochNow, formatDate } from '../time';
+import type { Amount, PlaybookSubject } from './context';
+import { builtInCopy, defaultSignOff, FIELD_NAMES, type CallToAction, type FieldName, type MessageFields } from './copy';
+import { guardKey } from './decide';
+import type { PlaybookStep } from './steps';
+
+/**
+ * The message for one Send decision: recipient, subject, a plain-text body and an HTML body
+ * that say the same thing, in fields that map straight onto n8n's mail and CRM nodes.
+ *
+ * Locale: the override, else the customer's first preferred_locales entry, else the default.
+ * It shapes dates (luxon, in `timeZone`) and money (Intl); the built-in copy stays English.
+ *
+ * Overrides are templates with `{{placeholders}}` (see FIELD_NAMES in copy.ts). In `subject` and
+ * `text` values are inserted as they are; in `html` every value is HTML-escaped. Unknown
+ * placeholders are left as written, so a typo shows up in a test mail instead of vanishing.
+ * Overriding only `text` derives the HTML from it, overriding only `html` derives the text, so
+ * both bodies always match.
+ */
+
+export interface MessageOverrides {
+	subject?: string;
+	text?: string;
+	html?: string;
+}
+
+export interface ComposeOptions {
+	brandName: string;
+	/** Who the mail is from, e.g. "Anna from Acme"; used in the default sign-off. */
+	senderName?: string;
+	productUrl?: string;
+	billingPortalUrl?: string;
+	/** Where a customer updates their card; dunning falls back to the hosted invoice, then the billing portal. */
+	paymentUpdateUrl?: string;
+	signOff?: string;
+	/** Overrides the customer's own locale. */
+	locale?: string;
+	/** For customers without a preferred locale (default en-US). */
+	defaultLocale?: string;
+	/** IANA zone for dates (default UTC). */
+	timeZone?: string;
+	/** Epoch seconds to count trial days from (default now). */
+	now?: number;
+	overrides?: MessageOverrides;
+}
+
+export interface Composition {
+	to: string;
+	toName: string | null;
+	subject: string;
+	text: string;
+	html: string;
+	locale: string;
+	customerId: string | null;
+	/** The guard key (decide.ts `guardKey`), for n8n's deduplication store or any downstream de-dupe. */
+	dedupeKey: string;
+	fields: MessageFields;
+}
+
+/** Composes the message for a subject `decide` said Send to; throws without an email, which `decide` rules out. */
+export function compose(step: PlaybookStep, subject: PlaybookSubject, options: ComposeOptions): Composition {
+	const to = subject.customer.email;
+	if (!to) throw new Error(`compose: customer ${subject.customer.id ?? '(unknown)'} has no email; run decide() first`);
+	const locale = safeLocale(options.locale || subject.customer.locale || options.defaultLocale);
+	const fields = messageFields(subject, options, locale);
+	const copy = builtInCopy(step, fields, subject);
+	const overrides = options.overrides ?? {};
+	const messageSubject = oneLine(overrides.subject ? fill(overrides.subject, fields, asText) : copy.subject);
+
+	let text: string;
+	let html: string;
+	if (overrides.html) {
+		html = fill(overrides.html, fields, escapeHtml);
+		text = overrides.text ? fill(overrides.text, fields, asText) : textFromHtml(html);
+	} else if (overrides.text) {
+		text = fill(overrides.text, fields, asText);
+		html = renderHtml({ lang: locale, title: messageSubject, preheader: '', intro: paragraphs(text), cta: null, outro: [] });
+	} else {
+		const outro = [...copy.outro, fields.signOff];
+		text = [...copy.intro, ...(copy.cta ? [`${copy.cta.label}: ${copy.cta.url}`] : []), ...outro].join('\n\n');
+		// The built-in copy is English whatever the locale, and `lang` tells screen readers so.
+		html = renderHtml({ lang: 'en', title: messageSubject, preheader: copy.preheader, intro: copy.intro, cta: copy.cta, outro });
+	}
+
+	return {
+		to,
+		toName: subject.customer.name ? oneLine(subject.customer.name) : null,
+		subject: messageSubject,
+		text,
+		html,
+		locale,
+		customerId: subject.customer.id,
+		dedupeKey: guardKey(step, subject),
+		fields,
+	};
+}
+
+function messageFields(subject: PlaybookSubject, options: ComposeOptions, locale: string): MessageFields {
+	const { customer, subscription, invoice } = subject;
+	const zone = options.timeZone || 'UTC';
+	const date = (seconds: number | null | undefined) => (seconds == null ? null : formatDate(seconds, locale, zone));
+	const price = (amount: Amount | null | undefined) => (amount ? formatMoney(amount.minor, amount.currency, locale) : null);
+	const trialEnd = subscription?.trialEnd ?? null;
+	return {
+		firstName: customer.name?.trim().split(/\s+/)[0] || null,
+		name: customer.name,
+		email: customer.email,
+		brandName: options.brandName,
+		senderName: options.senderName || null,
+		signOff: options.signOff || defaultSignOff(options.brandName, options.senderName),
+		planName: subscription?.productName ?? null,
+		planPrice: price(subscription?.price),
+		billingPeriod: billingPeriod(subscription?.interval ?? null, subscription?.intervalCount ?? null),
+		// Invoice steps are about the invoice's amount; the others about the plan's price.
+		amount: price(invoice?.amount ?? subscription?.price),
+		invoiceNumber: invoice?.number ?? null,
+		invoiceUrl: safeUrl(invoice?.hostedInvoiceUrl),
+		attemptCount: invoice ? String(invoice.attemptCount) : null,
+		nextRetryDate: date(invoice?.nextPaymentAttempt),
+		trialEndDate: date(trialEnd),
+		trialDaysLeft: trialEnd === null ? null : String(Math.max(0, daysBetween(options.now ?? epochNow(), trialEnd))),
+		// A scheduled cancellation ends at cancel_at when set, else at the end of the period.
+		periodEndDate: date(subscription?.cancelAt ?? subscription?.currentPeriodEnd),
+		productUrl: safeUrl(options.productUrl),
+		billingPortalUrl: safeUrl(options.billingPortalUrl),
+		paymentUpdateUrl: safeUrl(options.paymentUpdateUrl),
+	};
+}
+
+/** "per month", "every 3 months": the English copy's words for a billing interval. */
+function billingPeriod(interval: string | null, count: number | null): string | null {
+	if (!interval) return null;
+	return count && count > 1 ? `every ${count} ${interval}s` : `per ${interval}`;
+}
+
+/** Links go into href attributes, so only http(s) survives; `javascript:` and friends are dropped. */
+export function safeUrl(value: string | null | undefined): string | null {
+	if (!value) return null;
+	try {
+		const url = new URL(value.trim());
+		return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+	} catch {
+		return null;
+	}
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string): string {
+	return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+}
+
+const asText = (value: string) => value;
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELD_NAMES);
+
+/** Replaces `{{field}}` with the field's value passed through `encode`; a missing value becomes empty. */
+export function fill(template: string, fields: MessageFields, encode: (value: string) => string): string {
+	return template.replace(PLACEHOLDER, (placeholder, name: string) =>
+		KNOWN_FIELDS.has(name) ? encode(fields[name as FieldName] ?? '') : placeholder,
+	);
+}
+
+/** Mail headers are one line; a name or override with a line break must not start a new header. */
+function oneLine(value: string): string {
+	return value.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+function paragraphs(text: string): string[] {
+	return text
+		.split(/\r?\n\s*\r?\n/)
+		.map((paragraph) => paragraph.trim())
+		.filter((paragraph) => paragraph.length > 0);
+}
+
+// ── HTML ─────────────────────────────────────────────────────────────────────────────────────
+
+interface HtmlParts {
+	lang: string;
+	title: string;
+	preheader: string;
+	intro: string[];
+	cta: CallToAction | null;
+	outro: string[];
+}
+
+const FONT = "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;";
+
+/**
+ * A single-column, table-based layout with inline styles only: Outlook and Gmail drop <style>
+ * blocks and ignore most CSS layout, while tables and inline styles render everywhere. No
+ * scripts, no external images or fonts. Every argument is plain text and is escaped here.
+ */
+function renderHtml(parts: HtmlParts): string {
+	const paragraph = (text: string) =>
+		`<p style="margin:0 0 16px 0;">${escapeHtml(text).replace(/\r?\n/g, '<br>')}</p>`;
+	const button = parts.cta
+		? `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:8px 0 24px 0;"><tr>` +
+			`<td style="border-radius:6px;background-color:#1f2937;">` +
+			`<a href="${escapeHtml(parts.cta.url)}" target="_blank" style="display:inline-block;padding:12px 22px;${FONT}font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none;border-radius:6px;">${escapeHtml(parts.cta.label)}</a>` +
+			`</td></tr></table>`
+		: '';
+	const preheader = parts.preheader
+		? `<div style="display:none;max-height:0;overflow:hidden;opacity:0;">${escapeHtml(parts.preheader)}</div>`
+		: '';
+	return [
+		'<!DOCTYPE html>',
+		`<html lang="${escapeHtml(parts.lang)}">`,
+		'<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+		`<title>${escapeHtml(parts.title)}</title></head>`,
+		'<body style="margin:0;padding:0;background-color:#f4f5f7;">',
+		preheader,
+		'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f5f7;">',
+		'<tr><td align="center" style="padding:24px 12px;">',
+		'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border-radius:8px;">',
+		`<tr><td style="padding:32px 32px 8px 32px;${FONT}font-size:15px;line-height:24px;color:#1f2937;">`,
+		...parts.intro.map(paragraph),
+		button,
+		...parts.outro.map(paragraph),
+		'</td></tr>',
+		'</table>',
+		'</td></tr>',
+		'</table>',
+		'</body>',
+		'</html>',
+	]
+		.filter((line) => line.length > 0)
+		.join('\n');
+}
+
+const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ', '&amp;': '&' };
+
+/** A readable plain-text twin of a user's HTML template: block ends become line breaks, links keep their address. */
+function textFromHtml(html: string): string {
+	const text = html
+		.replace(/<(head|style|script|title)\b[\s\S]*?<\/\1\s*>/gi, '')
+		.replace(/<a\b[^>]*?\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)<\/a\s*>/gi, (_link, href: string, label: string) =>
+			label.trim() === href ? href : `${label} (${href})`,
+		)
+		.replace(/<br\s*\/?>/gi, '\n')
+		.replace(/<\/(p|div|tr|table|h[1-6]|li|ul|ol)\s*>/gi, '\n\n')
+		.replace(/<[^>]*>/g, '')
+		.replace(/&(lt|gt|quot|#39|nbsp|amp);/g, (entity) => ENTITIES[entity]);
+	return paragraphs(text.replace(/[ \t]+\n/g, '\n').replace(/\n[ \t]+/g, '\n')).join('\n\n');
+}
