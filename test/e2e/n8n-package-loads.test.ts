@@ -1,0 +1,154 @@
+/**
+ * Proves the whole chain a user goes through: the npm-packed package is installed into a real n8n's
+ * `.n8n/nodes`, n8n loads its types, and workflows using them import, activate and run.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IConnections, INode } from 'n8n-workflow';
+import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { declaredTypes, startN8n, type N8nInstance } from '../n8n';
+
+/** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
+const START_TIMEOUT_MS = 15 * 60_000;
+const PACKAGE = 'n8n-nodes-stripe-lifecycle';
+
+let n8n: N8nInstance;
+let stripe: RunningEmulator;
+
+beforeAll(async () => {
+	stripe = await startEmulator();
+	n8n = await startN8n();
+}, START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await n8n?.stop();
+	await stripe?.close();
+});
+
+function uniquePath(purpose: string): string {
+	return `${purpose}-${randomBytes(6).toString('hex')}`;
+}
+
+/** A production Webhook that answers with the last node's output. */
+function webhookNode(path: string): INode {
+	return {
+		id: randomUUID(),
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		webhookId: randomUUID(),
+		parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
+	};
+}
+
+function chain(...nodeNames: string[]): IConnections {
+	const connections: IConnections = {};
+	for (let index = 1; index < nodeNames.length; index++) {
+		connections[nodeNames[index - 1]] = { main: [[{ node: nodeNames[index], type: 'main', index: 0 }]] };
+	}
+	return connections;
+}
+
+async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+	const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	return { status: response.status, body: await response.json() };
+}
+
+describe(`${PACKAGE} installed from its tarball into n8n`, () => {
+	it('loads the credential and node types the package declares', async () => {
+		const declared = declaredTypes();
+		const credentialTypes = await n8n.credentialTypes();
+		const nodeTypes = await n8n.nodeTypes();
+
+		expect(credentialTypes).toContain('stripeRestrictedKeyApi');
+		expect(nodeTypes).toContain(`${PACKAGE}.stripeLifecycle`);
+		// Every type in package.json's "n8n" section, so nodes added later are covered without editing this test.
+		expect(credentialTypes).toEqual(expect.arrayContaining(declared.credentialTypes));
+		expect(nodeTypes).toEqual(expect.arrayContaining(declared.nodeTypes));
+	});
+
+	it('stores a credential of the package type without writing the key to its logs', async () => {
+		const apiKey = `rk_test_${randomBytes(16).toString('hex')}`;
+
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe e2e', {
+			apiKey,
+			accountId: '',
+			baseUrl: 'http://127.0.0.1:9',
+		});
+		const stored = await n8n.rest<{ type: string }>('GET', `/credentials/${credential.id}`);
+
+		expect(stored.type).toBe('stripeRestrictedKeyApi');
+		expect(n8n.logs()).not.toContain(apiKey);
+	});
+
+	it('imports, activates and runs a webhook workflow, recording its execution', async () => {
+		const path = uniquePath('echo');
+		const workflowId = await n8n.importWorkflow({
+			name: 'e2e echo',
+			nodes: [
+				webhookNode(path),
+				{
+					id: randomUUID(),
+					name: 'Echo',
+					type: 'n8n-nodes-base.set',
+					typeVersion: 3.4,
+					position: [200, 0],
+					parameters: {
+						assignments: { assignments: [{ id: randomUUID(), name: 'echo', value: '={{ $json.body.ping }}', type: 'string' }] },
+						options: {},
+					},
+				},
+			],
+			connections: chain('Webhook', 'Echo'),
+		});
+		await n8n.activateWorkflow(workflowId);
+
+		const response = await postJson(n8n.webhookUrl(path), { ping: 'pong' });
+
+		expect(response).toEqual({ status: 200, body: [{ echo: 'pong' }] });
+		const [execution] = await n8n.waitForExecutions(workflowId, 1);
+		expect(execution.status).toBe('success');
+		const details = await n8n.getExecution(execution.id);
+		expect(details.data.resultData.runData.Echo[0].data?.main[0]?.[0].json).toEqual({ echo: 'pong' });
+	});
+
+	it('runs the Stripe Lifecycle node against the Stripe emulator with a stored credential', async () => {
+		const apiKey = stripe.keys.secretTest;
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', {
+			apiKey,
+			accountId: '',
+			baseUrl: stripe.url,
+		});
+		const path = uniquePath('check-permissions');
+		const workflowId = await n8n.importWorkflow({
+			name: 'e2e check permissions',
+			nodes: [
+				webhookNode(path),
+				{
+					id: randomUUID(),
+					name: 'Stripe Lifecycle',
+					type: `${PACKAGE}.stripeLifecycle`,
+					typeVersion: 1,
+					position: [200, 0],
+					parameters: { resource: 'account', operation: 'checkPermissions' },
+					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
+				},
+			],
+			connections: chain('Webhook', 'Stripe Lifecycle'),
+		});
+		await n8n.activateWorkflow(workflowId);
+
+		const response = await postJson(n8n.webhookUrl(path), {});
+
+		expect(response.status).toBe(200);
+		// A secret key holds every permission, so each required one is reported granted.
+		expect(response.body).toEqual(
+			REQUIRED_PERMISSIONS.map((entry) => expect.objectContaining({ permission: entry.permission, granted: true, fix: null })),
+		);
+		expect(stripe.requestLog()).toEqual(expect.arrayContaining([expect.objectContaining({ keyKind: 'secret', mode: 'test' })]));
+		const [execution] = await n8n.waitForExecutions(workflowId, 1);
+		expect(execution.status).toBe('success');
+		expect(n8n.logs()).not.toContain(apiKey);
+	});
+});

@@ -1,0 +1,14 @@
+/** Test bed that runs the packed package inside a real n8n; see startN8n(). */
+export { ensureN8n, N8N_VERSION, type N8nRuntime } from './install';
+export {
+	startN8n,
+	N8nRestError,
+	type CredentialReference,
+	type ExecutionDetails,
+	type ExecutionSummary,
+	type N8nInstance,
+	type StartN8nOptions,
+	type WorkflowDefinition,
+} from './instance';
+export { declaredTypes, packPackage } from './package';
+export { parseFlatted } from './flatted';
