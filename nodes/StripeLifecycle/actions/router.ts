@@ -4,6 +4,9 @@ import type { ListingSettings } from '../../shared/descriptions/listingOptions';
 import { stripeClient, toNodeError } from '../../shared/transport';
 import type { StripeClient } from '../../shared/transport/stripeClient';
 import * as account from './account/Account.resource';
+import * as activity from './activity/Activity.resource';
+import * as audience from './audience/Audience.resource';
+import * as customer from './customer/Customer.resource';
 import * as metric from './metric/Metric.resource';
 
 export interface OperationResult {
@@ -17,6 +20,9 @@ export type Operation = {
 
 const operations: Record<string, Record<string, Operation>> = {
 	account: account.operations,
+	activity: activity.operations,
+	audience: audience.operations,
+	customer: customer.operations,
 	metric: metric.operations,
 };
 
@@ -40,11 +46,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (!operation) throw toNodeError(this, new Error(`The operation "${operationName}" of "${resource}" is not supported`));
 
 	const listing = listingSettings(this);
-	const stripe = await stripeClient(this, { requestsPerSecond: listing.requestsPerSecond });
+	// Created inside the item loop so a bad credential becomes an error item under continue-on-fail.
+	let stripe: Promise<StripeClient> | undefined;
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const results = await operation.execute.call(this, stripe, itemIndex, listing);
+			stripe ??= stripeClient(this, { requestsPerSecond: listing.requestsPerSecond });
+			const results = await operation.execute.call(this, await stripe, itemIndex, listing);
 			for (const result of results) output.push({ ...result, pairedItem: { item: itemIndex } });
 		} catch (error) {
 			const nodeError = toNodeError(this, error, itemIndex);

@@ -7,6 +7,7 @@ import type { PaymentReport } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
 import type { StripeClient } from '../transport/stripeClient';
 import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
+import { consume } from './consume';
 
 /** Stripe keeps events for 30 days; inside that window plan changes are exact. */
 export const EVENTS_RETENTION_SECONDS = 30 * 86400;
@@ -34,11 +35,8 @@ export async function loadSaasMetrics(
 	}
 	if (options.exactSince !== undefined) {
 		const events = stripe.listAll<Stripe.Event>('/v1/events', { types: ['customer.subscription.updated'] }, { concurrency: options.concurrency, from: options.exactSince });
-		const read = async () => {
-			for await (const event of events) for (const activity of toActivities(event)) builder.addActivity(activity);
-		};
 		// Without Events read access the report still stands, on object timestamps alone.
-		await read().catch((error: unknown) => {
+		await consume(events, (event) => toActivities(event).forEach((activity) => builder.addActivity(activity))).catch((error: unknown) => {
 			if (!(error instanceof StripeApiError) || error.httpCode !== 403) throw error;
 			warnings.push(`Plan changes come from object timestamps only: ${error.message}.`);
 		});
@@ -59,8 +57,4 @@ export async function loadPaymentReport(
 		consume(stripe.listAll<Stripe.Customer>('/v1/customers', {}, range), (customer) => builder.addCustomer(customer)),
 	]);
 	return builder.report();
-}
-
-async function consume<T>(objects: AsyncIterable<T>, add: (object: T) => void): Promise<void> {
-	for await (const object of objects) add(object);
 }

@@ -1,0 +1,74 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { listingOptions, type ListingSettings } from '../../../shared/descriptions/listingOptions';
+import { activityFilterProperties } from '../../../shared/descriptions/activityFilter';
+import { selectActivities } from '../../../shared/lifecycle/backfill';
+import type { ActivityCategory, ActivityName } from '../../../shared/lifecycle/types';
+import { loadBackfill } from '../../../shared/sources/backfillSource';
+import { toNodeError } from '../../../shared/transport';
+import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { OperationResult } from '../router';
+
+const show = { resource: ['activity'], operation: ['getMany'] };
+const DAY = 86400;
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Days',
+		name: 'days',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 365 },
+		default: 90,
+		description: 'How many days back from now to rebuild activities (1 to 365). The last 30 days are exact from Stripe\'s Events API; older ones come from object timestamps.',
+		displayOptions: { show },
+	},
+	...activityFilterProperties(show, []),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options: [
+			...listingOptions,
+			{
+				displayName: 'Fetch Customer Email and Name',
+				name: 'fetchCustomers',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to list all customers to fill in email and name on every activity, as the trigger does',
+			},
+			{
+				displayName: 'Locale',
+				name: 'locale',
+				type: 'string',
+				default: 'en-US',
+				description: 'BCP 47 locale for formatted amounts',
+			},
+		],
+	},
+];
+
+export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+	const days = Number(this.getNodeParameter('days', itemIndex, 90));
+	if (!Number.isInteger(days) || days < 1 || days > 365) {
+		throw toNodeError(this, new Error(`Days must be a whole number from 1 to 365, not ${days}`), itemIndex);
+	}
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const to = Math.floor(Date.now() / 1000);
+	const result = await loadBackfill(stripe, {
+		from: to - days * DAY,
+		to,
+		concurrency: listing.concurrency,
+		fetchCustomers: options.fetchCustomers !== false,
+		locale: String(options.locale || 'en-US'),
+	});
+	const selected = selectActivities(result.activities, {
+		categories: this.getNodeParameter('categories', itemIndex, []) as ActivityCategory[],
+		activities: this.getNodeParameter('activities', itemIndex, []) as ActivityName[],
+	});
+	return selected.map((activity) => ({
+		json: { ...(activity as unknown as IDataObject), ...(result.warnings.length ? { warnings: [...(activity.warnings ?? []), ...result.warnings] } : {}) },
+	}));
+}

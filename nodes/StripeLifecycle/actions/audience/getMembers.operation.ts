@@ -1,0 +1,73 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
+import { AUDIENCES, audienceMembers, validateAudienceParameter } from '../../../shared/lifecycle/audiences';
+import type { AudienceName } from '../../../shared/lifecycle/types';
+import { loadProfiles } from '../../../shared/sources/profilesSource';
+import { toNodeError } from '../../../shared/transport';
+import type { StripeClient } from '../../../shared/transport/stripeClient';
+import { profileOptions, readProfileOptions } from '../customer/common';
+import type { OperationResult } from '../router';
+
+const show = { resource: ['audience'], operation: ['getMembers'] };
+const definitions = Object.values(AUDIENCES);
+
+function audienceParameter(audience: AudienceName, property: INodeProperties): INodeProperties {
+	return { ...property, description: AUDIENCES[audience].parameter?.description, displayOptions: { show: { ...show, audience: [audience] } } };
+}
+
+/** Audiences that judge payments need charges and invoices; the rest are decided by subscriptions. */
+const NEEDS_PAYMENTS: ReadonlySet<AudienceName> = new Set(['high_value', 'leads']);
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Audience',
+		name: 'audience',
+		type: 'options',
+		options: [...definitions]
+			.sort((a, b) => a.label.localeCompare(b.label))
+			.map((definition) => ({ name: definition.label, value: definition.name, description: definition.description })),
+		default: 'trial_ending_soon',
+		displayOptions: { show },
+	},
+	// Literal defaults keep n8n's linter able to read them; a unit test holds them equal to AUDIENCES.
+	audienceParameter('trial_ending_soon', { displayName: 'Days', name: 'trial_ending_soon_days', type: 'number', typeOptions: { minValue: 1, maxValue: 365, numberPrecision: 0 }, default: 3 }),
+	audienceParameter('churned_recently', { displayName: 'Days', name: 'churned_recently_days', type: 'number', typeOptions: { minValue: 1, maxValue: 365, numberPrecision: 0 }, default: 30 }),
+	audienceParameter('new_customers', { displayName: 'Days', name: 'new_customers_days', type: 'number', typeOptions: { minValue: 1, maxValue: 365, numberPrecision: 0 }, default: 7 }),
+	audienceParameter('high_value', { displayName: 'Threshold', name: 'high_value_threshold', type: 'number', typeOptions: { minValue: 0, numberPrecision: 2 }, default: 100 }),
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		options: [
+			{ name: 'Members', value: 'members', description: 'One item per customer profile in the audience' },
+			{ name: 'Count', value: 'count', description: 'One item with the number of customers in the audience' },
+		],
+		default: 'members',
+		displayOptions: { show },
+	},
+	profileOptions(show),
+];
+
+export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+	const audience = this.getNodeParameter('audience', itemIndex) as AudienceName;
+	const definition = AUDIENCES[audience];
+	if (!definition) throw toNodeError(this, new Error(validateAudienceParameter(audience, undefined) ?? `Unknown audience "${audience}"`), itemIndex);
+	const parameter = definition.parameter
+		? Number(this.getNodeParameter(`${audience}_${definition.parameter.name}`, itemIndex, definition.parameter.default))
+		: undefined;
+	const invalid = validateAudienceParameter(audience, parameter);
+	if (invalid) throw toNodeError(this, new Error(invalid), itemIndex);
+
+	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
+	const profiles = await loadProfiles(
+		stripe,
+		{ concurrency: listing.concurrency, includePayments: options.includePayments || NEEDS_PAYMENTS.has(audience) },
+		options,
+	);
+	const members = audienceMembers(profiles, audience, parameter, Math.floor(Date.now() / 1000));
+	if (this.getNodeParameter('output', itemIndex) === 'count') {
+		return [{ json: { audience, label: definition.label, parameter: parameter ?? null, count: members.length, customers: profiles.length } }];
+	}
+	return members.map((profile) => ({ json: { ...(profile as unknown as IDataObject), audience } }));
+}

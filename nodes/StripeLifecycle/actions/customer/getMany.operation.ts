@@ -1,0 +1,90 @@
+import { DateTime } from 'luxon';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
+import type { ProfileStatus } from '../../../shared/lifecycle/types';
+import { loadProfiles } from '../../../shared/sources/profilesSource';
+import { toNodeError } from '../../../shared/transport';
+import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { OperationResult } from '../router';
+import { EMAIL, profileOptions, readProfileOptions } from './common';
+
+const show = { resource: ['customer'], operation: ['getMany'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { ...show, returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{ displayName: 'Created After', name: 'createdAfter', type: 'dateTime', default: '' },
+			{ displayName: 'Created Before', name: 'createdBefore', type: 'dateTime', default: '' },
+			{ displayName: 'Email', name: 'email', type: 'string', placeholder: 'name@email.com', default: '', description: 'Only customers with exactly this email' },
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Active', value: 'active' },
+					{ name: 'Canceled', value: 'canceled' },
+					{ name: 'Lead (No Subscription)', value: 'lead' },
+					{ name: 'Past Due', value: 'past_due' },
+					{ name: 'Paused', value: 'paused' },
+					{ name: 'Trialing', value: 'trialing' },
+				],
+				default: [],
+				description: 'Only profiles with one of these statuses',
+			},
+		],
+	},
+	profileOptions(show),
+];
+
+function epochOrUndefined(context: IExecuteFunctions, value: unknown, field: string, itemIndex: number): number | undefined {
+	if (!value) return undefined;
+	const date = DateTime.fromISO(String(value));
+	if (!date.isValid) throw toNodeError(context, new Error(`${field} "${String(value)}" is not a date; use ISO 8601 such as 2026-01-31`), itemIndex);
+	return Math.floor(date.toSeconds());
+}
+
+export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
+	const email = String(filters.email ?? '').trim();
+	if (email && !EMAIL.test(email)) throw toNodeError(this, new Error(`"${email}" is not an email address; enter one like name@example.com`), itemIndex);
+	const createdFrom = epochOrUndefined(this, filters.createdAfter, 'Created After', itemIndex);
+	const createdTo = epochOrUndefined(this, filters.createdBefore, 'Created Before', itemIndex);
+	if (createdFrom !== undefined && createdTo !== undefined && createdTo <= createdFrom) {
+		throw toNodeError(this, new Error('Created Before must be later than Created After'), itemIndex);
+	}
+	const statuses = new Set((filters.status as ProfileStatus[] | undefined) ?? []);
+	const profiles = await loadProfiles(
+		stripe,
+		{ createdFrom, createdTo, email: email || undefined, concurrency: listing.concurrency, includePayments: options.includePayments },
+		options,
+	);
+	const matching = statuses.size ? profiles.filter((profile) => statuses.has(profile.status)) : profiles;
+	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
+	const limited = returnAll ? matching : matching.slice(0, this.getNodeParameter('limit', itemIndex) as number);
+	return limited.map((profile) => ({ json: profile as unknown as IDataObject }));
+}

@@ -1,0 +1,88 @@
+import type Stripe from 'stripe';
+
+import { toActivities } from '../lifecycle/activities';
+import { activitiesFromObjects, mergeBackfill } from '../lifecycle/backfill';
+import type { Activity } from '../lifecycle/types';
+import { StripeApiError } from '../transport/errors';
+import type { StripeClient } from '../transport/stripeClient';
+import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
+import { consume } from './consume';
+import { EVENTS_RETENTION_SECONDS } from './metricsSource';
+
+export interface BackfillScope {
+	from: number;
+	to: number;
+	concurrency: number;
+	/** Fill customer email and name on every activity (one listing of all customers). */
+	fetchCustomers: boolean;
+	locale?: string;
+}
+
+export interface BackfillResult {
+	activities: Activity[];
+	/** Where the exact Events API history began, or null when it could not be read. */
+	eventsFrom: number | null;
+	warnings: string[];
+}
+
+/** Invoices are paid or retried some time after they are created; look back this much further. */
+const INVOICE_LOOKBACK_SECONDS = 35 * 86400;
+
+/**
+ * The activities of a window: exact from the Events API where it reaches (30 days), rebuilt
+ * from object timestamps before that, merged so each fact appears once.
+ */
+export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): Promise<BackfillResult> {
+	const warnings: string[] = [];
+	const ranged = (from: number) => ({ concurrency: scope.concurrency, from, to: scope.to });
+	const catalog = await loadCatalog(stripe);
+	const customers: Stripe.Customer[] = [];
+	const subscriptions: Stripe.Subscription[] = [];
+	const invoices: Stripe.Invoice[] = [];
+	const charges: Stripe.Charge[] = [];
+	const refunds: Stripe.Refund[] = [];
+	const disputes: Stripe.Dispute[] = [];
+	const eventsFrom = Math.max(scope.from, Math.floor(Date.now() / 1000) - EVENTS_RETENTION_SECONDS);
+	const eventActivities: Activity[] = [];
+	let eventsRead = true;
+
+	await Promise.all([
+		collect(stripe.listAll<Stripe.Customer>('/v1/customers', {}, scope.fetchCustomers ? { concurrency: scope.concurrency } : ranged(scope.from)), customers),
+		collect(stripe.listAll<Stripe.Subscription>('/v1/subscriptions', SUBSCRIPTION_LIST_PARAMS, { concurrency: scope.concurrency }), subscriptions, (s) => withCatalog(s, catalog)),
+		collect(stripe.listAll<Stripe.Invoice>('/v1/invoices', {}, ranged(scope.from - INVOICE_LOOKBACK_SECONDS)), invoices),
+		collect(stripe.listAll<Stripe.Charge>('/v1/charges', {}, ranged(scope.from)), charges),
+		collect(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, ranged(scope.from)), refunds),
+		collect(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, ranged(scope.from)), disputes),
+		consume(stripe.listAll<Stripe.Event>('/v1/events', {}, ranged(eventsFrom)), (event) =>
+			eventActivities.push(...toActivities(event, { locale: scope.locale })),
+		).catch((error: unknown) => {
+			// Without Events read access the history still comes from objects, just less exactly.
+			if (!(error instanceof StripeApiError) || error.httpCode !== 403) throw error;
+			eventsRead = false;
+			eventActivities.length = 0;
+			warnings.push(`History comes from object timestamps only: ${error.message}.`);
+		}),
+	]);
+
+	const objectActivities = activitiesFromObjects(
+		{ customers, subscriptions, invoices, charges, refunds, disputes },
+		{ from: scope.from, to: scope.to, locale: scope.locale },
+	);
+	const merged = mergeBackfill(eventActivities.filter((activity) => inWindow(activity, scope)), objectActivities, eventsRead ? eventsFrom : Number.POSITIVE_INFINITY);
+	const byId = new Map(customers.map((customer) => [customer.id, customer]));
+	const activities = merged.map((activity) => {
+		const customer = activity.customer.id ? byId.get(activity.customer.id) : undefined;
+		if (!customer || activity.customer.email) return activity;
+		return { ...activity, customer: { ...activity.customer, email: customer.email ?? null, name: activity.customer.name ?? customer.name ?? null } };
+	});
+	return { activities, eventsFrom: eventsRead ? eventsFrom : null, warnings };
+}
+
+function inWindow(activity: Activity, scope: BackfillScope): boolean {
+	const at = Date.parse(activity.occurredAt) / 1000;
+	return at >= scope.from && at < scope.to;
+}
+
+async function collect<T>(objects: AsyncIterable<T>, into: T[], map: (object: T) => T = (object) => object): Promise<void> {
+	await consume(objects, (object) => into.push(map(object)));
+}
