@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import { Billing, DEFAULT_BILLING, type BillingOptions, type NewSubscription } from './billing';
 import { Faults, RateLimiter, STRIPE_RATE_LIMITS, type FaultRule, type RateLimits } from './faults';
 import { KeyRing, type Permissions } from './keys';
+import { ConnectOAuth } from './oauth';
 import { buildAccount, type CouponFields, type PriceFields } from './objects';
 import { specIndex, type SpecIndex } from './openapi';
 import { PINNED_API_VERSION } from './spec-additions';
@@ -79,6 +80,7 @@ export class StripeEmulator {
 	readonly keys: { secretTest: string; secretLive: string };
 	readonly requests: RequestLogEntry[] = [];
 	readonly idempotency = new Map<string, IdempotentResponse>();
+	readonly oauth: ConnectOAuth = new ConnectOAuth(this);
 	/** Set once listening. */
 	url = '';
 

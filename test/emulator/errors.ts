@@ -69,6 +69,9 @@ export function redactKey(key: string): string {
 export const invalidApiKey = (key: string): StripeApiError =>
 	invalidRequest(`Invalid API Key provided: ${redactKey(key)}`, undefined, undefined, 401);
 
+export const expiredApiKey = (key: string): StripeApiError =>
+	invalidRequest(`Expired API Key provided: ${redactKey(key)}`, undefined, 'api_key_expired', 401);
+
 export const missingApiKey = (): StripeApiError =>
 	invalidRequest(
 		"You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",

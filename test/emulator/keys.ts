@@ -4,7 +4,7 @@
  * `rak_…` permission the request needed.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidApiKey, missingApiKey, permissionDenied } from './errors';
+import { expiredApiKey, invalidApiKey, missingApiKey, permissionDenied } from './errors';
 import type { Mode } from './store';
 
 export type Access = 'none' | 'read' | 'write';
@@ -51,10 +51,18 @@ export interface ApiKey {
 	kind: 'secret' | 'restricted';
 	/** Only for restricted keys; absent rows mean None. */
 	permissions?: Permissions;
+	/** Connect OAuth access tokens act as the connected account that granted them. */
+	account?: string;
 }
 
 export class KeyRing {
 	private readonly keys = new Map<string, ApiKey>();
+	/** Tokens of deauthorized Connect accounts: Stripe answers them as expired, not unknown. */
+	private readonly revoked = new Set<string>();
+
+	revoke(secret: string): void {
+		if (this.keys.delete(secret)) this.revoked.add(secret);
+	}
 
 	add(key: ApiKey): ApiKey {
 		this.keys.set(key.secret, key);
@@ -81,7 +89,7 @@ export class KeyRing {
 		else if (/^basic$/i.test(scheme)) secret = Buffer.from(credentials, 'base64').toString('utf8').split(':')[0];
 		if (!secret) throw missingApiKey();
 		const key = this.keys.get(secret);
-		if (!key) throw invalidApiKey(secret);
+		if (!key) throw this.revoked.has(secret) ? expiredApiKey(secret) : invalidApiKey(secret);
 		return key;
 	}
 }

@@ -11,11 +11,12 @@ import { idempotencyEndpointMismatch, idempotencyMismatch, invalidRequest, rateL
 import { faultError } from './faults';
 import { FormSyntaxError, paramKeys, parseForm, type FormObject } from './form';
 import { authorize, type ApiKey } from './keys';
+import { handleOAuth } from './oauth';
 import { routeFor } from './routes';
 
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+export function readBody(req: http.IncomingMessage): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -24,7 +25,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 	});
 }
 
-function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+export function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string>): void {
 	res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...headers });
 	res.end(body);
 }
@@ -47,7 +48,11 @@ function canonical(params: FormObject): string {
 export function createHttpServer(emulator: StripeEmulator): http.Server {
 	return http.createServer((req, res) => {
 		const path = (req.url ?? '/').split('?')[0];
-		const handler = path.startsWith('/_emulator/') ? handleControl(emulator, req, res) : handleApi(emulator, req, res);
+		const handler = path.startsWith('/_emulator/')
+			? handleControl(emulator, req, res)
+			: path.startsWith('/oauth/')
+				? handleOAuth(emulator, req, res)
+				: handleApi(emulator, req, res);
 		handler.catch((error: Error) => {
 			if (!res.headersSent) send(res, 500, JSON.stringify({ error: { type: 'api_error', message: error.message } }), {});
 		});
@@ -111,7 +116,10 @@ async function handleApi(emulator: StripeEmulator, req: http.IncomingMessage, re
 		if (emulator.rateLimiter && !emulator.rateLimiter.take(key.mode)) throw rateLimited();
 		const version = entry.stripeVersion;
 		if (version !== null && !emulator.spec.knownApiVersions.has(version)) throw invalidRequest(`Invalid Stripe API version: ${version}`);
-		const account = entry.account ?? emulator.store.platformAccount;
+		if (key.account && entry.account && entry.account !== key.account) {
+			throw invalidRequest(`The provided key '${key.secret.slice(0, 8)}***' does not have access to account '${entry.account}' (or that account does not exist). Application access may have been revoked.`, undefined, 'account_invalid', 403);
+		}
+		const account = entry.account ?? key.account ?? emulator.store.platformAccount;
 		if (!/^acct_[A-Za-z0-9]+$/.test(account)) {
 			throw invalidRequest(`The provided key '${key.secret.slice(0, 8)}***' does not have access to account '${account}' (or that account does not exist). Application access may have been revoked.`, undefined, 'account_invalid', 403);
 		}
