@@ -1,3 +1,4 @@
+import { StripeConnectOAuth2Api } from '../../credentials/StripeConnectOAuth2Api.credentials';
 import { StripeRestrictedKeyApi } from '../../credentials/StripeRestrictedKeyApi.credentials';
 import { STRIPE_API_VERSION } from '../../nodes/shared/transport/stripeClient';
 
@@ -38,5 +39,32 @@ describe('Stripe Restricted Key API credential', () => {
 		for (const resource of ['Customers: Read', 'Subscriptions: Read', 'Invoices: Read', 'Charges: Read', 'Events: Read', 'Products: Read', 'Prices: Read', 'Coupons: Read', 'Disputes: Read', 'Refunds: Read', 'Webhook Endpoints: Write']) {
 			expect(notice).toContain(resource);
 		}
+	});
+});
+
+describe('Stripe Connect OAuth2 API credential', () => {
+	const connect = new StripeConnectOAuth2Api();
+	const property = (name: string) => connect.properties.find((entry) => entry.name === name);
+
+	it('extends n8n\'s OAuth2 credential with Stripe Connect\'s endpoints, scope and body authentication', () => {
+		expect(connect.name).toBe('stripeConnectOAuth2Api');
+		expect(connect.extends).toEqual(['oAuth2Api']);
+		expect(property('grantType')).toMatchObject({ type: 'hidden', default: 'authorizationCode' });
+		expect(property('authUrl')?.default).toBe('https://connect.stripe.com/oauth/authorize');
+		expect(property('accessTokenUrl')?.default).toBe('https://connect.stripe.com/oauth/token');
+		expect(property('scope')).toMatchObject({ type: 'hidden', default: 'read_write' });
+		// Stripe expects the platform secret key as client_secret in the token request body.
+		expect(property('authentication')).toMatchObject({ type: 'hidden', default: 'body' });
+	});
+
+	it('lets emulators and proxies replace every URL, and tests against the API base URL', () => {
+		for (const name of ['authUrl', 'accessTokenUrl', 'apiBaseUrl']) expect(property(name)?.type).toBe('string');
+		expect(connect.test.request).toMatchObject({ url: '/v1/customers', qs: { limit: 1 }, headers: { 'Stripe-Version': STRIPE_API_VERSION } });
+	});
+
+	it('says when it is the right choice and points elsewhere otherwise', () => {
+		const notice = property('connectNotice')?.displayName ?? '';
+		expect(notice).toContain('Stripe Apps');
+		expect(notice).toContain('Stripe Restricted Key API');
 	});
 });

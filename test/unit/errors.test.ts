@@ -73,3 +73,11 @@ describe('redactSecrets', () => {
 		expect(redactSecrets("No such customer: 'cus_QXg1o8vcGmoR32'")).toBe("No such customer: 'cus_QXg1o8vcGmoR32'");
 	});
 });
+
+describe('401 for a Connect OAuth token', () => {
+	it('says the connected account\'s token was rejected and how to reconnect', () => {
+		const error = stripeErrorFromResponse(401, { error: { code: 'api_key_expired', message: 'Expired API Key provided: sk_test_****abcd' } }, 'req_9', 1, 'oauth');
+		expect(error.message).toBe("Stripe rejected the connected account's access token");
+		expect(error.description).toMatch(/Reconnect/);
+	});
+});

@@ -48,17 +48,28 @@ export function redactSecrets(text: string): string {
 
 const PERMISSION_IN_MESSAGE = /'(rak_[a-z0-9_]+)'/;
 
+export type CredentialKind = 'key' | 'oauth';
+
 export function stripeErrorFromResponse(
 	status: number,
 	body: unknown,
 	requestId: string | undefined,
 	attempts: number,
+	credentialKind: CredentialKind = 'key',
 ): StripeApiError {
 	const error = extractErrorBody(body);
 	const stripeMessage = redactSecrets(error.message ?? '');
 	const details = { type: error.type, code: error.code, param: error.param, requestId, attempts };
 	const reference = requestId ? ` (Stripe request ${requestId})` : '';
 
+	if (status === 401 && credentialKind === 'oauth') {
+		return new StripeApiError(
+			'Stripe rejected the connected account\'s access token',
+			'The account may have disconnected your platform, or the token was revoked or expired. Open the Stripe Connect OAuth2 API credential and click "Reconnect" to authorize again.' + reference,
+			status,
+			details,
+		);
+	}
 	if (status === 401) {
 		return new StripeApiError(
 			'Stripe rejected the API key',

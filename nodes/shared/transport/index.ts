@@ -3,7 +3,6 @@ import {
 	NodeApiError,
 	NodeOperationError,
 	sleep,
-	type ICredentialDataDecryptedObject,
 	type IExecuteFunctions,
 	type IHookFunctions,
 	type ILoadOptionsFunctions,
@@ -11,13 +10,14 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import { keyMode } from './apiKey';
 import { StripeApiError } from './errors';
 import { StripeClient, type HttpResponse, type StripeMode } from './stripeClient';
-import { keyMode } from './apiKey';
 
 export type StripeContext = IExecuteFunctions | IHookFunctions | IWebhookFunctions | ILoadOptionsFunctions;
 
 export const RESTRICTED_KEY_CREDENTIAL = 'stripeRestrictedKeyApi';
+export const CONNECT_CREDENTIAL_NAME = 'stripeConnectOAuth2Api';
 export const DEFAULT_BASE_URL = 'https://api.stripe.com';
 
 export interface StripeClientSettings {
@@ -25,49 +25,107 @@ export interface StripeClientSettings {
 	requestsPerSecond?: number;
 }
 
-/**
- * The only way nodes reach Stripe: n8n applies the credential, the client adds versioning,
- * idempotency, retries, pagination and the shared rate limit.
- */
-export async function stripeClient(
-	context: StripeContext,
-	settings: StripeClientSettings = {},
-): Promise<StripeClient> {
-	const credentials = await context.getCredentials(RESTRICTED_KEY_CREDENTIAL);
-	const mode = credentialMode(context, credentials);
-	const baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
-	const accountId = String(credentials.accountId ?? '').trim();
-	return new StripeClient({
-		baseUrl,
-		mode,
-		// A digest, never the key: this string names the shared rate limiter.
-		accountKey: createHash('sha256').update(`${credentials.apiKey}|${accountId}`).digest('hex').slice(0, 16),
-		requestsPerSecond: settings.requestsPerSecond || undefined,
-		clock: { now: () => Date.now(), sleep },
-		send: async (request) =>
-			(await context.helpers.httpRequestWithAuthentication.call(context, RESTRICTED_KEY_CREDENTIAL, {
-				method: request.method,
-				baseURL: baseUrl,
-				url: request.url,
-				headers: request.headers,
-				body: request.body,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				json: false,
-				timeout: 30000,
-			})) as HttpResponse,
-	});
+/** What the transport needs to know of whichever credential the node uses. */
+export interface CredentialInfo {
+	type: typeof RESTRICTED_KEY_CREDENTIAL | typeof CONNECT_CREDENTIAL_NAME;
+	mode: StripeMode;
+	baseUrl: string;
+	/** The connected account acted on, if any (Connect OAuth, or a restricted key's account id). */
+	account: string | null;
+	/** Names the account for the shared rate limiter; a digest, never a secret. */
+	accountKey: string;
 }
 
-function credentialMode(context: StripeContext, credentials: ICredentialDataDecryptedObject): StripeMode {
-	const mode = keyMode(String(credentials.apiKey ?? ''));
+function digest(text: string): string {
+	return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Nodes without the selector (or set to the default) use the restricted-key credential. */
+function selectedCredential(context: StripeContext): CredentialInfo['type'] {
+	const choice = (context.getNodeParameter as (name: string, fallback: unknown) => unknown)('authentication', 'restrictedKey');
+	return choice === 'connectOAuth2' ? CONNECT_CREDENTIAL_NAME : RESTRICTED_KEY_CREDENTIAL;
+}
+
+export async function credentialInfo(context: StripeContext): Promise<CredentialInfo> {
+	const type = selectedCredential(context);
+	const credentials = await context.getCredentials(type);
+	if (type === CONNECT_CREDENTIAL_NAME) {
+		const token = (credentials.oauthTokenData ?? {}) as { access_token?: string; livemode?: boolean; stripe_user_id?: string };
+		if (!token.access_token) {
+			throw new NodeOperationError(context.getNode(), 'The Stripe Connect credential is not connected yet', {
+				description: 'Open the Stripe Connect OAuth2 API credential and click "Connect my account" to finish the OAuth flow.',
+			});
+		}
+		const account = token.stripe_user_id ?? null;
+		return {
+			type,
+			mode: token.livemode === true || token.access_token.startsWith('sk_live_') ? 'live' : 'test',
+			baseUrl: String(credentials.apiBaseUrl || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+			account,
+			accountKey: digest(`oauth|${account ?? token.access_token}`),
+		};
+	}
+	const apiKey = String(credentials.apiKey ?? '');
+	const mode = keyMode(apiKey);
 	if (!mode) {
 		throw new NodeOperationError(context.getNode(), 'The Stripe credential does not hold a secret or restricted key', {
 			description:
 				'Paste a key that starts with rk_live_, rk_test_, sk_live_ or sk_test_ into the Stripe Restricted Key API credential. Publishable keys (pk_) cannot read data.',
 		});
 	}
-	return mode;
+	const account = String(credentials.accountId ?? '').trim() || null;
+	return {
+		type,
+		mode,
+		baseUrl: String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+		account,
+		accountKey: digest(`${apiKey}|${account ?? ''}`),
+	};
+}
+
+/**
+ * n8n throws instead of answering when an OAuth token cannot be refreshed; such a failure
+ * carries an HTTP status and is a Stripe answer, not a network error worth retrying.
+ */
+function answerFromError(error: unknown): HttpResponse | undefined {
+	const failure = error as { httpCode?: string | null; response?: { status?: number }; description?: string; message?: string };
+	const status = Number(failure?.httpCode ?? failure?.response?.status);
+	if (!Number.isInteger(status) || status < 400) return undefined;
+	return { statusCode: status, headers: {}, body: JSON.stringify({ error: { message: failure.description ?? failure.message ?? '' } }) };
+}
+
+/**
+ * The only way nodes reach Stripe: n8n applies the credential, the client adds versioning,
+ * idempotency, retries, pagination and the shared rate limit.
+ */
+export async function stripeClient(context: StripeContext, settings: StripeClientSettings = {}): Promise<StripeClient> {
+	const info = await credentialInfo(context);
+	return new StripeClient({
+		baseUrl: info.baseUrl,
+		mode: info.mode,
+		accountKey: info.accountKey,
+		credentialKind: info.type === CONNECT_CREDENTIAL_NAME ? 'oauth' : 'key',
+		requestsPerSecond: settings.requestsPerSecond || undefined,
+		clock: { now: () => Date.now(), sleep },
+		send: async (request) =>
+			(await context.helpers.httpRequestWithAuthentication
+				.call(context, info.type, {
+					method: request.method,
+					baseURL: info.baseUrl,
+					url: request.url,
+					headers: request.headers,
+					body: request.body,
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					json: false,
+					timeout: 30000,
+				})
+				.catch((error: unknown) => {
+					const answer = answerFromError(error);
+					if (answer) return answer;
+					throw error;
+				})) as HttpResponse,
+	});
 }
 
 /** Turns a transport failure into the error n8n shows, with the hint on what to do. */

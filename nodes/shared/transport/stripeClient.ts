@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 
 import { encodeStripeParams, type StripeParams } from './formEncoding';
-import { StripeApiError, stripeErrorFromResponse, stripeNetworkError } from './errors';
+import { StripeApiError, stripeErrorFromResponse, stripeNetworkError, type CredentialKind } from './errors';
 import { sharedRateLimiter, type Clock, type RateLimiter } from './rateLimiter';
 import { DEFAULT_RETRY_POLICY, header, retryDecision, type RetryPolicy } from './retryPolicy';
 
@@ -37,6 +37,8 @@ export interface StripeClientOptions {
 	accountKey: string;
 	/** Defaults to Stripe's documented limits: 25 in test mode, 100 in live mode. */
 	requestsPerSecond?: number;
+	/** Whether a 401 means a wrong key or a Connect token that was revoked. */
+	credentialKind?: CredentialKind;
 	retryPolicy?: Partial<RetryPolicy>;
 	clock: Clock;
 	random?: () => number;
@@ -118,7 +120,7 @@ export class StripeClient {
 			if (response.statusCode === 429) this.stats.rateLimited++;
 			const decision = retryDecision(attempt, { status: response.statusCode, headers: response.headers }, this.policy, this.options.random);
 			if (!decision.retry) {
-				throw stripeErrorFromResponse(response.statusCode, response.body, header(response.headers, 'request-id'), attempt);
+				throw stripeErrorFromResponse(response.statusCode, response.body, header(response.headers, 'request-id'), attempt, this.options.credentialKind);
 			}
 			await this.backOff(decision.delayMs);
 		}
