@@ -10,8 +10,7 @@ import {
 
 import { ACTIVITIES, type Activity, type ActivityName } from '../shared/lifecycle/types';
 import { stripeEventsFor } from '../shared/lifecycle/activities';
-import { stripeClient, toNodeError } from '../shared/transport';
-import { keyMode } from '../shared/transport/apiKey';
+import { credentialInfo, stripeClient, toNodeError } from '../shared/transport';
 import { dedupeStoreFor } from '../shared/webhook/dedupe';
 import { handleDelivery } from '../shared/webhook/delivery';
 import {
@@ -146,8 +145,7 @@ export class StripeLifecycleTrigger implements INodeType {
 		const response = this.getResponseObject();
 		const kind: WebhookKind = this.getMode() === 'manual' ? 'test' : 'production';
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const credentials = await this.getCredentials('stripeRestrictedKeyApi');
-		const mode = keyMode(String(credentials.apiKey ?? '')) ?? 'test';
+		const { mode } = await credentialInfo(this);
 
 		const secret = isAutomatic(this)
 			? (storedEndpoints(this)[kind]?.secret ?? secretsByEndpoint.get(endpointKey(this, kind)))

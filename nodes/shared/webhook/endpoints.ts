@@ -18,8 +18,6 @@ export interface WebhookEndpoint {
 	metadata: Record<string, string>;
 	status: string;
 	secret?: string;
-	/** Present on endpoints that receive events of connected accounts. */
-	connect?: boolean;
 }
 
 export interface EndpointSpec {
@@ -41,6 +39,15 @@ export interface StoredEndpoint {
 
 function metadataOf(spec: EndpointSpec): Record<string, string> {
 	return { managed_by: MANAGED_BY, workflow_id: spec.workflowId, node_id: spec.nodeId, webhook_kind: spec.kind };
+}
+
+/**
+ * Stripe takes `connect: true` on create but never returns it: a Connect endpoint is the one with an
+ * `application` (stripe/stripe-dotnet#1876). Reading `connect` made every Connect endpoint look
+ * changed, so each activation replaced it and rotated its signing secret.
+ */
+function isConnectEndpoint(endpoint: WebhookEndpoint): boolean {
+	return endpoint.application !== null && endpoint.application !== undefined;
 }
 
 function sameEvents(a: string[], b: string[]): boolean {
@@ -84,7 +91,7 @@ export async function adoptStoredEndpoint(
 	const matches =
 		endpoint.url === spec.url &&
 		endpoint.api_version === STRIPE_API_VERSION &&
-		Boolean(endpoint.connect) === spec.connect &&
+		isConnectEndpoint(endpoint) === spec.connect &&
 		endpoint.status === 'enabled';
 	if (!matches) return false;
 	if (!sameEvents(endpoint.enabled_events, spec.enabledEvents)) {

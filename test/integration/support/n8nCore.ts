@@ -393,7 +393,8 @@ export class TriggerHarness {
 			this.additionalData,
 			'trigger',
 			options.activation ?? 'activate',
-			this.webhookData(webhookName),
+			// n8n registers a test webhook ("listen for test event") with activation 'manual' and isTest, which gives it the webhook-test URL.
+			{ ...this.webhookData(webhookName), isTest: options.activation === 'manual' },
 		);
 		return await fn.call(context);
 	}

@@ -1,0 +1,115 @@
+/**
+ * The Stripe Lifecycle Trigger inside a real n8n, with the Stripe emulator as Stripe: activation
+ * registers the endpoint at n8n's production webhook URL, the emulator delivers signed events to
+ * n8n over HTTP, and every lifecycle step becomes exactly one execution.
+ *
+ * The emulator signs a pretty-printed JSON body, so a signature only verifies over the bytes as
+ * sent: these executions prove that n8n 2.40.7 hands webhook() `req.rawBody`, not a re-serialized body.
+ */
+import { randomUUID } from 'node:crypto';
+
+import Stripe from 'stripe';
+import type { IDataObject } from 'n8n-workflow';
+
+import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
+import { startN8n, type N8nInstance } from '../n8n';
+
+/** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
+const START_TIMEOUT_MS = 15 * 60_000;
+const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
+/** The activities the workflow listens to; anything else the emulator delivers must be acknowledged without an execution. */
+const SELECTED_ACTIVITIES = ['trial.started', 'trial.converted', 'invoice.payment_failed', 'charge.refunded'];
+
+let n8n: N8nInstance;
+let stripe: RunningEmulator;
+
+beforeAll(async () => {
+	stripe = await startEmulator();
+	n8n = await startN8n();
+}, START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await n8n?.stop();
+	await stripe?.close();
+});
+
+/** Activities the trigger emitted in one execution. */
+async function activitiesOf(executionId: string): Promise<IDataObject[]> {
+	const details = await n8n.getExecution(executionId);
+	return (details.data.resultData.runData[TRIGGER_NAME]?.[0]?.data?.main[0] ?? []).map((item) => item.json);
+}
+
+describe('Stripe Lifecycle Trigger in n8n', () => {
+	it('registers one endpoint, runs one execution per lifecycle step, ignores replays and forgeries, and cleans up', async () => {
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+		const webhookId = randomUUID();
+		const workflowId = await n8n.importWorkflow({
+			name: 'e2e lifecycle trigger',
+			nodes: [
+				{
+					id: randomUUID(),
+					name: TRIGGER_NAME,
+					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId,
+					parameters: { categories: [], activities: SELECTED_ACTIVITIES },
+					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
+				},
+				{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} },
+			],
+			connections: { [TRIGGER_NAME]: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
+		});
+		const productionUrl = n8n.webhookUrl(`${webhookId}/webhook`);
+
+		await n8n.activateWorkflow(workflowId);
+
+		const [endpoint] = stripe.dataset().webhookEndpoints.values();
+		expect(stripe.dataset().webhookEndpoints.values()).toHaveLength(1);
+		expect(endpoint).toMatchObject({
+			url: productionUrl,
+			enabled_events: ['charge.refunded', 'customer.subscription.created', 'customer.subscription.updated', 'invoice.payment_failed'],
+			metadata: expect.objectContaining({ workflow_id: workflowId, webhook_kind: 'production' }),
+		});
+
+		// One customer through a trial, its conversion, a failed renewal and a refund; each step also
+		// emits events the workflow did not select (past_due, the customer, invoices), which must not run.
+		const trial = runScenario(stripe, 'trial_started');
+		const customer = trial.customer.id;
+		const steps: ScenarioName[] = ['trial_converted', 'payment_failed', 'refund'];
+		for (const step of steps) runScenario(stripe, step, { customer });
+		await stripe.settleDeliveries();
+		const executions = await n8n.waitForExecutions(workflowId, SELECTED_ACTIVITIES.length);
+
+		const runs = await Promise.all(executions.map((execution) => activitiesOf(execution.id)));
+		expect(executions.map((execution) => execution.status)).toEqual(SELECTED_ACTIVITIES.map(() => 'success'));
+		expect(runs.map((activities) => activities.map((activity) => activity.activity)).flat().sort()).toEqual([...SELECTED_ACTIVITIES].sort());
+		for (const [activity] of runs) expect(activity.customer).toEqual({ id: customer, email: trial.customer.email, name: trial.customer.name });
+		const amountOf = (name: string) => runs.flat().find((activity) => activity.activity === name)?.amount;
+		expect(amountOf('invoice.payment_failed')).toMatchObject({ minor: 2900, currency: 'usd', value: 29 });
+		expect(amountOf('charge.refunded')).toMatchObject({ minor: 2900, currency: 'usd', value: 29 });
+		// Every delivery, selected or not, was answered 2xx, so Stripe retries none of them.
+		expect(stripe.deliveryLog().filter((delivery) => delivery.status !== 200)).toEqual([]);
+
+		// Stripe's "Resend" of the trial start, twice, and a POST signed with a guessed secret.
+		const trialStarted = trial.events.find((event) => event.type === 'customer.subscription.created')!;
+		stripe.redeliverEvent(trialStarted.id, { times: 2 });
+		await stripe.settleDeliveries();
+		const payload = JSON.stringify(trialStarted);
+		const forged = await fetch(productionUrl, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_guessed' }) },
+			body: payload,
+		});
+
+		expect(forged.status).toBe(401);
+		expect(stripe.deliveryLog().filter((delivery) => delivery.eventId === trialStarted.id).map((delivery) => delivery.status)).toEqual([200, 200, 200]);
+		// Answered requests that started an execution would already be listed (n8n stores it before answering).
+		expect(await n8n.listExecutions(workflowId)).toHaveLength(SELECTED_ACTIVITIES.length);
+
+		await n8n.deactivateWorkflow(workflowId);
+
+		expect(stripe.dataset().webhookEndpoints.values()).toEqual([]);
+		expect(n8n.logs()).not.toContain(stripe.keys.secretTest);
+	});
+});
