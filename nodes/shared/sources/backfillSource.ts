@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 
 import { toActivities } from '../lifecycle/activities';
 import { activitiesFromObjects, mergeBackfill } from '../lifecycle/backfill';
+import { epochNow } from '../lifecycle/time';
 import type { Activity } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
 import type { StripeClient } from '../transport/stripeClient';
@@ -42,7 +43,7 @@ export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): 
 	const charges: Stripe.Charge[] = [];
 	const refunds: Stripe.Refund[] = [];
 	const disputes: Stripe.Dispute[] = [];
-	const eventsFrom = Math.max(scope.from, Math.floor(Date.now() / 1000) - EVENTS_RETENTION_SECONDS);
+	const eventsFrom = Math.max(scope.from, epochNow() - EVENTS_RETENTION_SECONDS);
 	const eventActivities: Activity[] = [];
 	let eventsRead = true;
 
@@ -68,7 +69,10 @@ export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): 
 		{ customers, subscriptions, invoices, charges, refunds, disputes },
 		{ from: scope.from, to: scope.to, locale: scope.locale },
 	);
-	const merged = mergeBackfill(eventActivities.filter((activity) => inWindow(activity, scope)), objectActivities, eventsRead ? eventsFrom : Number.POSITIVE_INFINITY);
+	// Where events were read they are the whole history: an object-derived activity there is at
+	// best a duplicate and at worst a wrong guess (a trial that went past_due read as converted).
+	const beforeEvents = eventsRead ? objectActivities.filter((activity) => Date.parse(activity.occurredAt) / 1000 < eventsFrom) : objectActivities;
+	const merged = mergeBackfill(eventActivities.filter((activity) => inWindow(activity, scope)), beforeEvents, eventsRead ? eventsFrom : Number.POSITIVE_INFINITY);
 	const byId = new Map(customers.map((customer) => [customer.id, customer]));
 	const activities = merged.map((activity) => {
 		const customer = activity.customer.id ? byId.get(activity.customer.id) : undefined;

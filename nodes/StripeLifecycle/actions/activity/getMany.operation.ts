@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { listingOptions, type ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { activityFilterProperties } from '../../../shared/descriptions/activityFilter';
 import { selectActivities } from '../../../shared/lifecycle/backfill';
+import { epochNow } from '../../../shared/lifecycle/time';
 import type { ActivityCategory, ActivityName } from '../../../shared/lifecycle/types';
 import { loadBackfill } from '../../../shared/sources/backfillSource';
 import { toNodeError } from '../../../shared/transport';
@@ -56,7 +57,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 		throw toNodeError(this, new Error(`Days must be a whole number from 1 to 365, not ${days}`), itemIndex);
 	}
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const to = Math.floor(Date.now() / 1000);
+	const to = epochNow();
 	const result = await loadBackfill(stripe, {
 		from: to - days * DAY,
 		to,

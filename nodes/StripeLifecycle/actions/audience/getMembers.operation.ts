@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { AUDIENCES, audienceMembers, validateAudienceParameter } from '../../../shared/lifecycle/audiences';
 import type { AudienceName } from '../../../shared/lifecycle/types';
+import { epochNow } from '../../../shared/lifecycle/time';
 import { loadProfiles } from '../../../shared/sources/profilesSource';
 import { toNodeError } from '../../../shared/transport';
 import type { StripeClient } from '../../../shared/transport/stripeClient';
@@ -65,7 +66,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 		{ concurrency: listing.concurrency, includePayments: options.includePayments || NEEDS_PAYMENTS.has(audience) },
 		options,
 	);
-	const members = audienceMembers(profiles, audience, parameter, Math.floor(Date.now() / 1000));
+	const members = audienceMembers(profiles, audience, parameter, epochNow());
 	if (this.getNodeParameter('output', itemIndex) === 'count') {
 		return [{ json: { audience, label: definition.label, parameter: parameter ?? null, count: members.length, customers: profiles.length } }];
 	}

@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { listingOptions } from '../../../shared/descriptions/listingOptions';
 import type { DiscountScope } from '../../../shared/lifecycle/mrr';
+import { epochNow } from '../../../shared/lifecycle/time';
 import { parseRateTable } from '../../../shared/lifecycle/rates';
 import type { RateTable } from '../../../shared/lifecycle/types';
 import { toNodeError } from '../../../shared/transport';
@@ -93,7 +94,7 @@ export interface MetricSettings {
 
 export function readMetricSettings(context: IExecuteFunctions, itemIndex: number): MetricSettings {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const asOf = options.asOf ? DateTime.fromISO(String(options.asOf)) : DateTime.now();
+	const asOf = options.asOf ? DateTime.fromISO(String(options.asOf)) : DateTime.fromSeconds(epochNow());
 	if (!asOf.isValid) throw toNodeError(context, new Error(`"${String(options.asOf)}" is not a date; use an ISO 8601 date such as 2026-11-01T00:00:00Z`), itemIndex);
 	const at = Math.floor(asOf.toSeconds());
 	const periodDays = Number(context.getNodeParameter('periodDays', itemIndex, 30));

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { renderDashboard, renderDigest } from '../../../shared/lifecycle/dashboard';
+import { epochNow } from '../../../shared/lifecycle/time';
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { EVENTS_RETENTION_SECONDS, loadPaymentReport, loadSaasMetrics } from '../../../shared/sources/metricsSource';
 import type { StripeClient } from '../../../shared/transport/stripeClient';
@@ -40,7 +41,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 			...settings,
 			valuedAt: settings.at,
 			concurrency: listing.concurrency,
-			exactSince: Math.max(settings.from, Math.floor(Date.now() / 1000) - EVENTS_RETENTION_SECONDS),
+			exactSince: Math.max(settings.from, epochNow() - EVENTS_RETENTION_SECONDS),
 		}),
 		loadPaymentReport(stripe, { ...settings, to: settings.at, concurrency: listing.concurrency }),
 	]);
