@@ -7,6 +7,7 @@ import * as customer from './actions/customer/Customer.resource';
 import * as metric from './actions/metric/Metric.resource';
 import { searchCustomers } from './methods/listSearch';
 import { router } from './actions/router';
+import { authenticationProperty, stripeCredentials } from '../shared/descriptions/authentication';
 
 export class StripeLifecycle implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,8 +22,9 @@ export class StripeLifecycle implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'stripeRestrictedKeyApi', required: true }],
+		credentials: stripeCredentials,
 		properties: [
+			authenticationProperty,
 			{
 				displayName: 'Resource',
 				name: 'resource',

@@ -20,6 +20,7 @@ import {
 	type EndpointSpec,
 	type StoredEndpoint,
 } from '../shared/webhook/endpoints';
+import { authenticationProperty, stripeCredentials } from '../shared/descriptions/authentication';
 import { enrichCustomers } from './enrichCustomers';
 import { triggerProperties } from './triggerProperties';
 
@@ -90,9 +91,9 @@ export class StripeLifecycleTrigger implements INodeType {
 		defaults: { name: 'Stripe Lifecycle Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'stripeRestrictedKeyApi', required: true }],
+		credentials: stripeCredentials,
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
-		properties: triggerProperties,
+		properties: [authenticationProperty, ...triggerProperties],
 	};
 
 	webhookMethods = {

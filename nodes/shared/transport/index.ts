@@ -42,7 +42,11 @@ function digest(text: string): string {
 
 /** Nodes without the selector (or set to the default) use the restricted-key credential. */
 function selectedCredential(context: StripeContext): CredentialInfo['type'] {
-	const choice = (context.getNodeParameter as (name: string, fallback: unknown) => unknown)('authentication', 'restrictedKey');
+	// Action nodes read parameters per item (name, itemIndex, fallback); hooks and webhooks have no items.
+	const choice =
+		'getInputData' in context
+			? context.getNodeParameter('authentication', 0, 'restrictedKey')
+			: (context.getNodeParameter as (name: string, fallback: unknown) => unknown)('authentication', 'restrictedKey');
 	return choice === 'connectOAuth2' ? CONNECT_CREDENTIAL_NAME : RESTRICTED_KEY_CREDENTIAL;
 }
 

@@ -132,7 +132,9 @@ export function subjectFromActivity(
 /**
  * The profile fields a playbook reads (PRODUCT.md §6), declared structurally so any profile
  * value fits. `preferredLocales` and `subscriptionId` are optional extras: with them a profile
- * gets its own locale, and a past_due profile's invoice is found through its subscription.
+ * gets its own locale, and a past_due profile's invoice is found through its subscription. A
+ * profile as profiles.ts builds it names its subscriptions in `subscriptionIds`, most relevant
+ * first; the first one stands in for a missing `subscriptionId`.
  */
 export interface ProfileLike {
 	id: string;
@@ -151,6 +153,7 @@ export interface ProfileLike {
 	metadata?: Record<string, string> | null;
 	preferredLocales?: readonly string[] | null;
 	subscriptionId?: string | null;
+	subscriptionIds?: readonly string[] | null;
 }
 
 /**
@@ -177,7 +180,7 @@ export function subjectFromProfile(profile: ProfileLike): PlaybookSubject {
 		subscription: hasSubscription
 			? {
 					...unknownSubscription(),
-					id: profile.subscriptionId ?? null,
+					id: profile.subscriptionId ?? profile.subscriptionIds?.[0] ?? null,
 					status: profile.status,
 					productName: plan?.productName ?? null,
 					priceId: plan?.priceId ?? null,

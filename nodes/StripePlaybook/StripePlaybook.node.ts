@@ -1,0 +1,173 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { compose, type ComposeOptions } from '../shared/lifecycle/playbook/compose';
+import { subjectFromActivity, subjectFromProfile, type PlaybookSubject, type ProfileLike } from '../shared/lifecycle/playbook/context';
+import { decide, precheck, type DecideOptions, type SkipReason } from '../shared/lifecycle/playbook/decide';
+import { isPlaybookStep, type PlaybookStep } from '../shared/lifecycle/playbook/steps';
+import { ACTIVITIES, type Activity } from '../shared/lifecycle/types';
+import { stripeClient, toNodeError } from '../shared/transport';
+import { ContextFetcher } from './contextFetcher';
+import { playbookProperties } from './properties';
+import { stripeCredentials } from '../shared/descriptions/authentication';
+
+/**
+ * Guard entries live per workflow, not per node: deleting and re-adding the node (a new node id)
+ * must not make it mail every customer again. The key names the step, so two Playbook nodes of
+ * one workflow share a guard only when they run the same step for the same customer, which is
+ * exactly the mail that must not go out twice.
+ */
+const GUARD_SCOPE = 'workflow';
+
+interface StepSettings {
+	step: PlaybookStep;
+	guard: boolean;
+	decide: DecideOptions;
+	fetch: { optOutMetadataKey: string; locale: string };
+	compose: ComposeOptions;
+}
+
+export class StripePlaybook implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Stripe Playbook',
+		name: 'stripePlaybook',
+		icon: { light: 'file:../../icons/stripe.svg', dark: 'file:../../icons/stripe.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{"Run step: " + $parameter["step"]}}',
+		description:
+			'Decide whether a lifecycle email (welcome, trial ending, dunning, win-back, receipt…) applies to a Stripe activity or customer profile, and compose it for a mail node',
+		defaults: { name: 'Stripe Playbook' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Send', 'Skip'],
+		credentials: stripeCredentials,
+		properties: playbookProperties,
+	};
+
+	/**
+	 * Per item: map it to the core's subject, skip early when the item alone says so, read the
+	 * missing context (one cached GET at most), decide, compose, and only then record the guard,
+	 * so an item that fails before its Send output never burns its guard entry.
+	 */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const send: INodeExecutionData[] = [];
+		const skip: INodeExecutionData[] = [];
+		// Created on the first item, inside the try, so a bad credential becomes an error item under continue-on-fail.
+		let fetcher: Promise<{ fetcher: ContextFetcher; live: boolean }> | undefined;
+
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const pairedItem = { item: itemIndex };
+			const input = items[itemIndex].json;
+			try {
+				fetcher ??= stripeClient(this).then((stripe) => ({ fetcher: new ContextFetcher(stripe), live: stripe.mode === 'live' }));
+				const { fetcher: context, live } = await fetcher;
+				const settings = readSettings(this, itemIndex, live);
+				const skipped = (reason: SkipReason, message: string, subject: PlaybookSubject, dedupeKey: string | null = null) =>
+					skip.push({
+						json: { step: settings.step, reason, message, customerId: subject.customer.id, dedupeKey, item: input },
+						pairedItem,
+					});
+
+				let subject = subjectFromItem(this, input, itemIndex);
+				const early = precheck(settings.step, subject, settings.decide);
+				if (!early.send) {
+					skipped(early.reason, early.message, subject);
+					continue;
+				}
+				subject = await context.complete(settings.step, subject, settings.fetch);
+				const decision = decide(settings.step, subject, settings.decide);
+				if (!decision.send) {
+					skipped(decision.reason, decision.message, subject);
+					continue;
+				}
+				const message = compose(settings.step, subject, settings.compose);
+				if (settings.guard) {
+					const guard = await this.helpers.checkProcessedAndRecord([message.dedupeKey], GUARD_SCOPE, { mode: 'entries' });
+					if (guard.processed.length > 0) {
+						skipped('already_sent', `This ${settings.step} email was already sent (guard key ${message.dedupeKey}).`, subject, message.dedupeKey);
+						continue;
+					}
+				}
+				send.push({ json: { step: settings.step, ...message } as unknown as IDataObject, pairedItem });
+			} catch (error) {
+				const nodeError = toNodeError(this, error, itemIndex);
+				if (!this.continueOnFail()) throw nodeError;
+				// Like n8n's If and Filter nodes, a failed item leaves on the "false" branch: here Skip.
+				skip.push({
+					json: { error: nodeError.message, description: (nodeError as { description?: string }).description ?? null },
+					pairedItem,
+				});
+			}
+		}
+		return [send, skip];
+	}
+}
+
+function readSettings(context: IExecuteFunctions, itemIndex: number, live: boolean): StepSettings {
+	const step = context.getNodeParameter('step', itemIndex) as string;
+	if (!isPlaybookStep(step)) throw new NodeOperationError(context.getNode(), `Unknown playbook step "${step}"`, { itemIndex });
+	const text = (name: string) => String(context.getNodeParameter(name, itemIndex, '') ?? '').trim();
+	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const option = (name: string) => (typeof options[name] === 'string' ? (options[name] as string) : '');
+	const optOutMetadataKey = text('optOutMetadataKey');
+	const locale = option('locale').trim();
+	const brandName = text('brandName');
+	if (!brandName) {
+		throw new NodeOperationError(context.getNode(), 'Brand Name is empty', {
+			itemIndex,
+			description: 'Set the Brand Name parameter: subjects and sign-offs name your product.',
+		});
+	}
+	return {
+		step,
+		guard: context.getNodeParameter('guard', itemIndex, true) as boolean,
+		decide: {
+			liveWorkflow: live,
+			skipTestEvents: context.getNodeParameter('skipTestMode', itemIndex, true) as boolean,
+			// Empty turns the check off (the core's null), unlike an absent key (the core's default).
+			optOutMetadataKey: optOutMetadataKey || null,
+		},
+		fetch: { optOutMetadataKey, locale },
+		compose: {
+			brandName,
+			senderName: text('senderName'),
+			productUrl: text('productUrl'),
+			billingPortalUrl: text('billingPortalUrl'),
+			paymentUpdateUrl: text('paymentUpdateUrl'),
+			signOff: String(context.getNodeParameter('signOff', itemIndex, '') ?? ''),
+			locale,
+			defaultLocale: option('defaultLocale').trim() || undefined,
+			timeZone: option('timeZone').trim() || context.getTimezone(),
+			overrides: { subject: option('subject'), text: option('text'), html: option('html') },
+		},
+	};
+}
+
+/** An activity (trigger or backfill) or a profile (audience, customer lookup); anything else is a wiring mistake. */
+function subjectFromItem(context: IExecuteFunctions, json: IDataObject, itemIndex: number): PlaybookSubject {
+	if (typeof json.activity === 'string' && json.activity in ACTIVITIES && isObject(json.customer)) {
+		return subjectFromActivity(json as unknown as Activity);
+	}
+	if (typeof json.id === 'string' && typeof json.status === 'string' && !('activity' in json)) {
+		return subjectFromProfile(json as unknown as ProfileLike);
+	}
+	throw new NodeOperationError(context.getNode(), 'The item is neither a Stripe activity nor a customer profile', {
+		itemIndex,
+		description:
+			'Connect the Stripe Lifecycle Trigger, the Stripe Lifecycle node (Activity → Get Many, Audience → Get Members or Customer → Get Profile) in front of this node, or pass their items unchanged.',
+	});
+}
+
+function isObject(value: unknown): value is IDataObject {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,172 @@
+/**
+ * The welcome playbook as a user wires it, in a real n8n: Stripe Lifecycle Trigger (trials) →
+ * Stripe Playbook (welcome) → n8n's own Send Email node, delivering to a real SMTP server started
+ * here. The emulator is Stripe. What arrives at the SMTP server is what a customer would read.
+ *
+ * Two layers stop a second mail: the trigger drops a redelivered event id (in process memory), and
+ * the Playbook's guard, kept in n8n's deduplication store, stops a new event for a customer who was
+ * already welcomed. Both are shown, counted at the SMTP server.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { IDataObject } from 'n8n-workflow';
+import { SMTPServer } from 'smtp-server';
+
+import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
+import { startN8n, type N8nInstance } from '../n8n';
+
+/** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
+const START_TIMEOUT_MS = 15 * 60_000;
+const TRIGGER = 'Stripe Lifecycle Trigger';
+const PLAYBOOK = 'Stripe Playbook';
+const SEND_EMAIL = 'Send Email';
+const FROM = 'Anna from Acme <anna@acme.test>';
+
+let n8n: N8nInstance;
+let stripe: RunningEmulator;
+let smtp: SMTPServer;
+let smtpPort: number;
+const inbox: ParsedMail[] = [];
+
+/** A local SMTP server without auth or TLS that parses every message it accepts into `inbox`. */
+async function startSmtpServer(): Promise<void> {
+	smtp = new SMTPServer({
+		authOptional: true,
+		disabledCommands: ['STARTTLS', 'AUTH'],
+		logger: false,
+		onData(stream, _session, callback) {
+			simpleParser(stream)
+				.then((mail) => {
+					inbox.push(mail);
+					callback();
+				})
+				.catch(callback);
+		},
+	});
+	await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+	smtpPort = (smtp.server.address() as AddressInfo).port;
+}
+
+beforeAll(async () => {
+	await startSmtpServer();
+	stripe = await startEmulator();
+	n8n = await startN8n();
+}, START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await n8n?.stop();
+	await stripe?.close();
+	await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+});
+
+async function outputsOf(executionId: string, node: string): Promise<IDataObject[][]> {
+	const details = await n8n.getExecution(executionId);
+	return (details.data.resultData.runData[node]?.[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
+}
+
+describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP', () => {
+	it('mails a new trial once, and never again for a redelivery, a re-activation or a second trial of the customer', async () => {
+		const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+		const smtpCredential = await n8n.createCredential('smtp', 'Local SMTP', {
+			user: '',
+			password: '',
+			host: '127.0.0.1',
+			port: smtpPort,
+			secure: false,
+			disableStartTls: true,
+		});
+		const webhookId = randomUUID();
+		const workflowId = await n8n.importWorkflow({
+			name: 'e2e welcome playbook',
+			nodes: [
+				{
+					id: randomUUID(),
+					name: TRIGGER,
+					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId,
+					parameters: { categories: ['trial'], activities: [] },
+					credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
+				},
+				{
+					id: randomUUID(),
+					name: PLAYBOOK,
+					type: 'n8n-nodes-stripe-lifecycle.stripePlaybook',
+					typeVersion: 1,
+					position: [200, 0],
+					parameters: { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test' },
+					credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
+				},
+				{
+					id: randomUUID(),
+					name: SEND_EMAIL,
+					type: 'n8n-nodes-base.emailSend',
+					typeVersion: 2.1,
+					position: [400, 0],
+					parameters: {
+						fromEmail: FROM,
+						toEmail: '={{ $json.to }}',
+						subject: '={{ $json.subject }}',
+						emailFormat: 'both',
+						text: '={{ $json.text }}',
+						html: '={{ $json.html }}',
+						options: { appendAttribution: false },
+					},
+					credentials: { smtp: { id: smtpCredential.id, name: smtpCredential.name } },
+				},
+			],
+			connections: {
+				[TRIGGER]: { main: [[{ node: PLAYBOOK, type: 'main', index: 0 }]] },
+				// Only the Send output is wired; Skip items end here.
+				[PLAYBOOK]: { main: [[{ node: SEND_EMAIL, type: 'main', index: 0 }], []] },
+			},
+		});
+		await n8n.activateWorkflow(workflowId);
+
+		// A trial start: the subscription event names the customer by id only, so the Playbook reads the email.
+		const trial = runScenario(stripe, 'trial_started');
+		await stripe.settleDeliveries();
+		const [first] = await n8n.waitForExecutions(workflowId, 1);
+
+		expect(first.status).toBe('success');
+		expect(inbox).toHaveLength(1);
+		const [mail] = inbox;
+		expect(mail.from?.value).toEqual([{ name: 'Anna from Acme', address: 'anna@acme.test' }]);
+		expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((address) => address.address) : null).toEqual([trial.customer.email]);
+		expect(mail.subject).toContain('Acme');
+		expect(mail.text).toContain(`Hi ${trial.customer.name!.split(' ')[0]},`);
+		expect(mail.text).toContain('Anna');
+		expect(mail.html).toContain('<table role="presentation"');
+		expect(mail.html).toContain('href="https://app.acme.test/"');
+
+		// Stripe's "Resend" of the trial start: the trigger already knows the event id, no execution.
+		const created = trial.events.find((event) => event.type === 'customer.subscription.created')!;
+		stripe.redeliverEvent(created.id);
+		await stripe.settleDeliveries();
+		// Re-activation registers a new endpoint; the same event sent to it again mails nobody.
+		await n8n.deactivateWorkflow(workflowId);
+		await n8n.activateWorkflow(workflowId);
+		stripe.redeliverEvent(created.id);
+		await stripe.settleDeliveries();
+
+		expect(stripe.deliveryLog().filter((delivery) => delivery.eventId === created.id).map((delivery) => delivery.status)).toEqual([200, 200, 200]);
+		expect(inbox).toHaveLength(1);
+
+		// A second trial of the same customer is a new event the trigger passes on; the Playbook's
+		// guard in n8n's deduplication store (SQLite) sends it to Skip as already_sent.
+		runScenario(stripe, 'trial_started', { customer: trial.customer.id });
+		await stripe.settleDeliveries();
+		const executions = await n8n.waitForExecutions(workflowId, 2);
+		const second = executions.find((execution) => execution.id !== first.id)!;
+		const [send, skip] = await outputsOf(second.id, PLAYBOOK);
+
+		expect(second.status).toBe('success');
+		expect(send).toEqual([]);
+		expect(skip).toEqual([expect.objectContaining({ reason: 'already_sent', dedupeKey: `playbook:welcome:${trial.customer.id}` })]);
+		expect(inbox).toHaveLength(1);
+		expect(await n8n.listExecutions(workflowId)).toHaveLength(2);
+	});
+});
