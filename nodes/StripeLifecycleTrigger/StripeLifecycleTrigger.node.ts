@@ -27,8 +27,9 @@ import { triggerProperties } from './triggerProperties';
 type WebhookKind = 'production' | 'test';
 
 /**
- * n8n saves static data written by create/delete but not by webhook(), and the test webhook
- * may run before a save; this process-wide copy lets webhook() find a secret create just made.
+ * The secret this process registered or adopted last. It wins over static data, which the
+ * webhook may see in an older saved state (e.g. after n8n restarts and re-registers); static
+ * data serves processes that never ran create, such as queue-mode webhook processors.
  */
 const secretsByEndpoint = new Map<string, string>();
 
@@ -149,7 +150,7 @@ export class StripeLifecycleTrigger implements INodeType {
 		const { mode } = await credentialInfo(this);
 
 		const secret = isAutomatic(this)
-			? (storedEndpoints(this)[kind]?.secret ?? secretsByEndpoint.get(endpointKey(this, kind)))
+			? (secretsByEndpoint.get(endpointKey(this, kind)) ?? storedEndpoints(this)[kind]?.secret)
 			: String(this.getNodeParameter('signingSecret', '')).trim();
 		if (!secret) {
 			// Without a secret nothing can be verified, and an unverified event is never run.
