@@ -1,6 +1,30 @@
-// Placeholder until the dev stack (emulator, seeded demo account, n8n with the package) exists.
-import { execSync } from 'node:child_process';
+// `npm run dev`: builds the package, compiles the dev stack (test/dev, with the Stripe emulator and the
+// n8n harness it uses) into .tmp/dev, and runs it until Ctrl-C. See test/dev/main.ts for the options.
+import { execFileSync, execSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-execSync('npm run build', { stdio: 'inherit' });
-console.log('\nBuilt dist/. The full dev stack (n8n + Stripe emulator + templates) is not wired yet;');
-console.log('to try the package now: npm pack, then npm install the tarball in ~/.n8n/nodes and restart n8n.');
+const startedAt = Date.now();
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const step = (message) => process.stderr.write(`[dev] ${message}\n`);
+
+step('building the package (npm run build)');
+execSync('npm run build', { cwd: root, stdio: 'inherit' });
+
+step('compiling the emulator and the n8n harness into .tmp/dev');
+// Deleted sources must not linger as stale .js files.
+rmSync(join(root, '.tmp', 'dev'), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'test', 'dev', 'tsconfig.json')], {
+	cwd: root,
+	stdio: 'inherit',
+});
+
+const { main } = require(join(root, '.tmp', 'dev', 'test', 'dev', 'main.js'));
+main(process.argv.slice(2), startedAt).catch((error) => {
+	// The message says what to do (a wrong key, a port in use, n8n's log tail); a stack would bury it.
+	step(`failed: ${error.message}`);
+	process.exit(1);
+});

@@ -7,6 +7,7 @@ export {
 	type ExecutionDetails,
 	type ExecutionSummary,
 	type N8nInstance,
+	type N8nOwner,
 	type StartN8nOptions,
 	type WorkflowDefinition,
 } from './instance';

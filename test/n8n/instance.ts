@@ -14,7 +14,7 @@ import type {
 } from 'n8n-workflow';
 import { parseFlatted } from './flatted';
 import { ensureN8n, progress, type N8nRuntime } from './install';
-import { packPackage } from './package';
+import { packPackage, REPO_ROOT } from './package';
 import { cleanNpmEnv, runCommand } from './run-command';
 
 export interface StartN8nOptions {
@@ -24,6 +24,22 @@ export interface StartN8nOptions {
 	tarball?: string;
 	/** How long n8n may take to report ready, per start. */
 	startTimeoutMs?: number;
+	/** Port for the editor and webhooks (e.g. a fixed one for `npm run dev`); a free one by default. */
+	port?: number;
+	/**
+	 * Use this user folder instead of a fresh temp one, and keep it: stop() deletes only folders the harness
+	 * created, so the owner, credentials and workflows survive into the next start (`npm run dev`).
+	 */
+	userFolder?: string;
+	/** The owner account: set up on first start, logged in on later starts of a kept user folder. */
+	owner?: N8nOwner;
+}
+
+export interface N8nOwner {
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
 }
 
 export interface WorkflowDefinition {
@@ -57,7 +73,7 @@ export interface ExecutionDetails extends ExecutionSummary {
 export interface N8nInstance {
 	/** Base URL without trailing slash, e.g. http://127.0.0.1:41234. */
 	readonly url: string;
-	/** SIGTERM, waits for n8n and its task runner to exit, then deletes the user folder. Call it in afterAll. */
+	/** SIGTERM, waits for n8n and its task runner to exit, then deletes the user folder (unless it was given). Call it in afterAll. */
 	stop(): Promise<void>;
 	/** SIGKILL to n8n's whole process group, keeping the user folder: a crash, for recovery tests. */
 	kill(): Promise<void>;
@@ -85,12 +101,19 @@ export interface N8nInstance {
 	waitForExecutions(workflowId: string, count: number, timeoutMs?: number): Promise<ExecutionSummary[]>;
 	/** Names of all loaded node types, e.g. `n8n-nodes-base.webhook`. */
 	nodeTypes(): Promise<string[]>;
+	/** The full descriptions the editor loads (/types/nodes.json lists a versioned node once per version). */
+	typeDescriptions<T = { name: string }>(file: 'nodes' | 'credentials'): Promise<T[]>;
 	/** Names of all loaded credential types. */
 	credentialTypes(): Promise<string[]>;
 	/** Production URL of an active workflow's Webhook node with this path. */
 	webhookUrl(path: string): string;
 	/** Test URL, live only while the editor listens for a test event. */
 	testWebhookUrl(path: string): string;
+	/**
+	 * Runs an n8n CLI command (e.g. `import:workflow --input=file.json`, `execute --id=…`) against this instance's
+	 * user folder and database, and resolves with its stdout; rejects with the output's tail on a non-zero exit.
+	 */
+	runCli(args: string[]): Promise<string>;
 }
 
 export class N8nRestError extends Error {
@@ -114,8 +137,9 @@ const FINISHED_STATUSES: ReadonlySet<ExecutionStatus> = new Set<ExecutionStatus>
 /** Inherited variables that would silently change the n8n under test (a CI's DB_TYPE, jest's NODE_ENV=test). */
 const INHERITED_ENV_TO_DROP = /^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|NODE_ENV$|NODE_OPTIONS$)/;
 
-/** Starts n8n and kills it with its task runner if the test process dies; see the script's header. */
-const WATCHDOG = join(__dirname, 'n8n-watchdog.cjs');
+/** Starts n8n and kills it with its task runner if the test process dies; see the script's header. From the
+ * repository, not __dirname: tsc does not copy it next to the harness compiled for `npm run dev`. */
+const WATCHDOG = join(REPO_ROOT, 'test', 'n8n', 'n8n-watchdog.cjs');
 
 function signalProcessGroup(processGroup: number, signal: NodeJS.Signals): void {
 	try {
@@ -146,8 +170,6 @@ interface PublicationStatus {
 
 class N8nProcess implements N8nInstance {
 	readonly url: string;
-	private readonly ownerEmail = 'owner@e2e.invalid';
-	private readonly ownerPassword = `E2e-${randomBytes(12).toString('hex')}-Pw1`;
 	/** n8n 2.x binds the auth cookie to this header (a hash in the JWT) and rejects requests without it. */
 	private readonly browserId = randomBytes(16).toString('hex');
 	private authCookie = '';
@@ -158,6 +180,8 @@ class N8nProcess implements N8nInstance {
 	constructor(
 		private readonly runtime: N8nRuntime,
 		private readonly userFolder: string,
+		private readonly ownsUserFolder: boolean,
+		private readonly owner: N8nOwner,
 		private readonly env: NodeJS.ProcessEnv,
 		port: number,
 		private readonly startTimeoutMs: number,
@@ -213,22 +237,20 @@ class N8nProcess implements N8nInstance {
 		return this.logs().slice(-LOG_TAIL_CHARS);
 	}
 
+	/** Creates the owner unless a kept user folder already has one. */
 	async setUpOwner(): Promise<void> {
-		await this.rest('POST', '/owner/setup', {
-			email: this.ownerEmail,
-			firstName: 'E2E',
-			lastName: 'Owner',
-			password: this.ownerPassword,
-		});
+		const settings = await this.rest<{ userManagement: { showSetupOnFirstLoad?: boolean } }>('GET', '/settings');
+		if (settings.userManagement.showSetupOnFirstLoad === false) return;
+		await this.rest('POST', '/owner/setup', this.owner);
 	}
 
 	async login(): Promise<void> {
-		await this.rest('POST', '/login', { emailOrLdapLoginId: this.ownerEmail, password: this.ownerPassword });
+		await this.rest('POST', '/login', { emailOrLdapLoginId: this.owner.email, password: this.owner.password });
 	}
 
 	async stop(): Promise<void> {
 		await this.stopProcess();
-		rmSync(this.userFolder, { recursive: true, force: true });
+		if (this.ownsUserFolder) rmSync(this.userFolder, { recursive: true, force: true });
 	}
 
 	private async stopProcess(): Promise<void> {
@@ -362,10 +384,14 @@ class N8nProcess implements N8nInstance {
 		throw new Error(`workflow ${workflowId} has ${finished.length} finished executions after ${timeoutMs} ms, expected ${count}`);
 	}
 
-	private async typeNames(file: 'nodes' | 'credentials'): Promise<string[]> {
+	async typeDescriptions<T = { name: string }>(file: 'nodes' | 'credentials'): Promise<T[]> {
 		const response = await this.request(`${this.url}/types/${file}.json`);
 		if (!response.ok) throw new N8nRestError('GET', `/types/${file}.json`, response.status, await response.text());
-		const types = (await response.json()) as Array<{ name: string }>;
+		return (await response.json()) as T[];
+	}
+
+	private async typeNames(file: 'nodes' | 'credentials'): Promise<string[]> {
+		const types = await this.typeDescriptions(file);
 		// nodes.json lists a versioned node once per version.
 		return [...new Set(types.map((type) => type.name))];
 	}
@@ -384,6 +410,12 @@ class N8nProcess implements N8nInstance {
 
 	testWebhookUrl(path: string): string {
 		return `${this.url}/webhook-test/${path}`;
+	}
+
+	async runCli(args: string[]): Promise<string> {
+		// Commands that run workflows (execute) start their own task-runner broker; the instance holds its port.
+		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freeLoopbackPort()) };
+		return await runCommand(this.runtime.nodeBinary, [this.runtime.n8nEntryPoint, ...args], { cwd: this.userFolder, env });
 	}
 }
 
@@ -435,20 +467,35 @@ async function installPackageIntoUserFolder(userFolder: string, tarball: string)
 }
 
 /**
- * Starts a fresh n8n (own temp user folder, free loopback ports, sqlite) with this package installed,
- * sets up the owner account and logs in. Callers must `stop()` it (in afterAll); if the test process dies
+ * Starts a fresh n8n (own temp user folder, free loopback ports, sqlite; see the options for a fixed port
+ * and a kept folder) with this package installed, sets up the owner account and logs in. Callers must `stop()` it (in afterAll); if the test process dies
  * instead, the watchdog kills n8n.
  */
 export async function startN8n(options: StartN8nOptions = {}): Promise<N8nInstance> {
 	const runtime = await ensureN8n();
 	const tarball = options.tarball ?? (await packPackage());
-	const userFolder = mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
-	const port = await freeLoopbackPort();
+	const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
+	mkdirSync(userFolder, { recursive: true });
+	const owner = options.owner ?? {
+		email: 'owner@e2e.invalid',
+		password: `E2e-${randomBytes(12).toString('hex')}-Pw1`,
+		firstName: 'E2E',
+		lastName: 'Owner',
+	};
+	const port = options.port ?? (await freeLoopbackPort());
 	let brokerPort = await freeLoopbackPort();
 	// Both probes release their port at once, so the second can hand out the first one again.
 	while (brokerPort === port) brokerPort = await freeLoopbackPort();
 	const env = n8nEnvironment(runtime, userFolder, port, brokerPort, options.env ?? {});
-	const instance = new N8nProcess(runtime, userFolder, env, port, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+	const instance = new N8nProcess(
+		runtime,
+		userFolder,
+		options.userFolder === undefined,
+		owner,
+		env,
+		port,
+		options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+	);
 	const startedAt = Date.now();
 	try {
 		await installPackageIntoUserFolder(userFolder, tarball);
@@ -457,7 +504,7 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8nInstan
 		await instance.login();
 	} catch (error) {
 		await instance.kill();
-		await instance.stop(); // after kill() this only deletes the user folder
+		await instance.stop(); // after kill() this only deletes the user folder, if the harness created it
 		throw error;
 	}
 	progress(`n8n ${instance.url} ready in ${Math.round((Date.now() - startedAt) / 1000)} s`);

@@ -1,9 +1,20 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { cleanNpmEnv, runCommand } from './run-command';
 
-export const REPO_ROOT = resolve(__dirname, '../..');
+/**
+ * The nearest folder above this file with a package.json: the repository both when ts-jest runs the
+ * source and when `npm run dev` runs the harness compiled into .tmp/ (which holds no package.json).
+ */
+function findRepoRoot(): string {
+	for (let folder = __dirname; ; folder = dirname(folder)) {
+		if (existsSync(join(folder, 'package.json'))) return folder;
+		if (dirname(folder) === folder) throw new Error(`no package.json above ${__dirname}`);
+	}
+}
+
+export const REPO_ROOT = findRepoRoot();
 
 interface PackageManifest {
 	name: string;
