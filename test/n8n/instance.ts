@@ -87,6 +87,8 @@ export interface N8nInstance {
 	logs(): string;
 	/** Authenticated call to n8n's internal REST API; `path` is relative to /rest. Returns the unwrapped `data`. */
 	rest<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+	/** A GET as the logged-in browser would send it, with every cookie n8n set (e.g. OAuth's browser binding). */
+	browse(url: string): Promise<Response>;
 	createCredential(type: string, name: string, data: ICredentialDataDecryptedObject): Promise<CredentialReference>;
 	/** Creates the workflow (inactive) and returns its id. */
 	importWorkflow(workflow: WorkflowDefinition): Promise<string>;
@@ -172,7 +174,8 @@ class N8nProcess implements N8nInstance {
 	readonly url: string;
 	/** n8n 2.x binds the auth cookie to this header (a hash in the JWT) and rejects requests without it. */
 	private readonly browserId = randomBytes(16).toString('hex');
-	private authCookie = '';
+	/** Every cookie n8n set, by name: the session and, during OAuth, the browser binding. */
+	private readonly cookies = new Map<string, string>();
 	private child: ChildProcess | undefined;
 	private exited: Promise<void> = Promise.resolve();
 	private readonly output: string[] = [];
@@ -292,14 +295,14 @@ class N8nProcess implements N8nInstance {
 			headers: {
 				'content-type': 'application/json',
 				'browser-id': this.browserId,
-				...(this.authCookie ? { cookie: this.authCookie } : {}),
+				...(this.cookies.size ? { cookie: [...this.cookies.values()].join('; ') } : {}),
 			},
 			body: init.body === undefined ? undefined : JSON.stringify(init.body),
 		});
-		// Login and owner setup issue the cookie; n8n also refreshes it on later requests.
+		// Login and owner setup issue the session cookie (n8n refreshes it later); OAuth adds its binding cookie.
 		for (const setCookie of response.headers.getSetCookie()) {
 			const pair = setCookie.split(';')[0];
-			if (pair.startsWith('n8n-auth=')) this.authCookie = pair;
+			this.cookies.set(pair.split('=')[0], pair);
 		}
 		return response;
 	}
@@ -309,6 +312,10 @@ class N8nProcess implements N8nInstance {
 		const text = await response.text();
 		if (!response.ok) throw new N8nRestError(method, path, response.status, text);
 		return (text ? (JSON.parse(text) as { data: T }).data : undefined) as T;
+	}
+
+	async browse(url: string): Promise<Response> {
+		return await this.request(url);
 	}
 
 	async createCredential(type: string, name: string, data: ICredentialDataDecryptedObject): Promise<CredentialReference> {

@@ -1,0 +1,99 @@
+/**
+ * Stripe Connect through n8n's own OAuth endpoints: n8n builds the authorization URL, the
+ * emulator consents for a new connected account and redirects to n8n's callback, n8n trades the
+ * code for a token; a Stripe Lifecycle node then reads that account's profiles with it.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { startN8n, type N8nInstance } from '../n8n';
+
+const START_TIMEOUT_MS = 15 * 60_000;
+const PACKAGE = 'n8n-nodes-stripe-lifecycle';
+
+let n8n: N8nInstance;
+let stripe: RunningEmulator;
+
+beforeAll(async () => {
+	stripe = await startEmulator();
+	n8n = await startN8n();
+}, START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await n8n?.stop();
+	await stripe?.close();
+});
+
+/** Follows n8n's authorization URL to the emulator and the emulator's redirect back to n8n. */
+async function authorizeInBrowser(credentialId: string): Promise<string> {
+	const authorizationUrl = await n8n.rest<string>('GET', `/oauth2-credential/auth?id=${credentialId}`);
+	const consent = await fetch(authorizationUrl, { redirect: 'manual' });
+	expect(consent.status).toBe(302);
+	const callback = consent.headers.get('location') as string;
+	const page = await n8n.browse(callback);
+	return await page.text();
+}
+
+async function runGetManyProfiles(credential: { id: string; name: string }): Promise<{ status: number; body: unknown }> {
+	const path = `connect-${randomBytes(6).toString('hex')}`;
+	const workflowId = await n8n.importWorkflow({
+		name: `e2e connect ${path}`,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
+			},
+			{
+				id: randomUUID(),
+				name: 'Stripe Lifecycle',
+				type: `${PACKAGE}.stripeLifecycle`,
+				typeVersion: 1,
+				position: [200, 0],
+				parameters: { authentication: 'connectOAuth2', resource: 'customer', operation: 'getMany', returnAll: true, options: { includePayments: false } },
+				// Continue on fail, so a rejected token comes back as the node's error item.
+				onError: 'continueRegularOutput',
+				credentials: { stripeConnectOAuth2Api: { id: credential.id, name: credential.name } },
+			},
+		],
+		connections: { Webhook: { main: [[{ node: 'Stripe Lifecycle', type: 'main', index: 0 }]] } },
+	});
+	await n8n.activateWorkflow(workflowId);
+	const response = await fetch(n8n.webhookUrl(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+	return { status: response.status, body: await response.json() };
+}
+
+it('connects an account through n8n\'s OAuth flow, reads its profiles, and explains a revoked token', async () => {
+	const credential = await n8n.createCredential('stripeConnectOAuth2Api', 'Stripe Connect (emulator)', {
+		clientId: stripe.oauth.clientId,
+		clientSecret: stripe.keys.secretTest,
+		authUrl: `${stripe.url}/oauth/authorize`,
+		accessTokenUrl: `${stripe.url}/oauth/token`,
+		apiBaseUrl: stripe.url,
+	});
+
+	const page = await authorizeInBrowser(credential.id);
+	expect(page).not.toMatch(/error/i);
+	const [account] = stripe.oauth.connectedAccounts();
+	expect(account).toMatch(/^acct_/);
+
+	// The connected account's own customer, and one of the platform that must stay invisible.
+	stripe.createCustomer({ email: 'owner@connected.example', name: 'Connected Owner' }, { account });
+	stripe.createCustomer({ email: 'someone@platform.example' });
+
+	const connected = await runGetManyProfiles(credential);
+	expect(connected.status).toBe(200);
+	expect(connected.body).toEqual([expect.objectContaining({ email: 'owner@connected.example', status: 'lead' })]);
+	expect(stripe.requestLog().filter((entry) => entry.path === '/v1/customers').every((entry) => entry.status === 200)).toBe(true);
+
+	stripe.oauth.deauthorize(account);
+	const revoked = await runGetManyProfiles(credential);
+	expect(revoked.body).toEqual([
+		expect.objectContaining({ error: "Stripe rejected the connected account's access token", description: expect.stringContaining('Reconnect') }),
+	]);
+	expect(n8n.logs()).not.toContain(stripe.keys.secretTest);
+}, 120_000);
