@@ -8,14 +8,12 @@
  * already welcomed. Both are shown, counted at the SMTP server.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { IDataObject } from 'n8n-workflow';
-import { SMTPServer } from 'smtp-server';
 
 import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
 import { startN8n, type N8nInstance } from '../n8n';
+import { startInbox, type Inbox } from '../support/inbox';
 
 /** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
 const START_TIMEOUT_MS = 15 * 60_000;
@@ -26,31 +24,10 @@ const FROM = 'Anna from Acme <anna@acme.test>';
 
 let n8n: N8nInstance;
 let stripe: RunningEmulator;
-let smtp: SMTPServer;
-let smtpPort: number;
-const inbox: ParsedMail[] = [];
-
-/** A local SMTP server without auth or TLS that parses every message it accepts into `inbox`. */
-async function startSmtpServer(): Promise<void> {
-	smtp = new SMTPServer({
-		authOptional: true,
-		disabledCommands: ['STARTTLS', 'AUTH'],
-		logger: false,
-		onData(stream, _session, callback) {
-			simpleParser(stream)
-				.then((mail) => {
-					inbox.push(mail);
-					callback();
-				})
-				.catch(callback);
-		},
-	});
-	await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-	smtpPort = (smtp.server.address() as AddressInfo).port;
-}
+let inbox: Inbox;
 
 beforeAll(async () => {
-	await startSmtpServer();
+	inbox = await startInbox();
 	stripe = await startEmulator();
 	n8n = await startN8n();
 }, START_TIMEOUT_MS);
@@ -58,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await n8n?.stop();
 	await stripe?.close();
-	await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+	await inbox?.close();
 });
 
 async function outputsOf(executionId: string, node: string): Promise<IDataObject[][]> {
@@ -73,7 +50,7 @@ describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP
 			user: '',
 			password: '',
 			host: '127.0.0.1',
-			port: smtpPort,
+			port: inbox.port,
 			secure: false,
 			disableStartTls: true,
 		});
@@ -132,10 +109,10 @@ describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP
 		const [first] = await n8n.waitForExecutions(workflowId, 1);
 
 		expect(first.status).toBe('success');
-		expect(inbox).toHaveLength(1);
-		const [mail] = inbox;
-		expect(mail.from?.value).toEqual([{ name: 'Anna from Acme', address: 'anna@acme.test' }]);
-		expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((address) => address.address) : null).toEqual([trial.customer.email]);
+		expect(inbox.mails()).toHaveLength(1);
+		const [mail] = inbox.mails();
+		expect(mail.from).toMatch(/^"?Anna from Acme"? <anna@acme\.test>$/);
+		expect(mail.to).toEqual([trial.customer.email!.toLowerCase()]);
 		expect(mail.subject).toContain('Acme');
 		expect(mail.text).toContain(`Hi ${trial.customer.name!.split(' ')[0]},`);
 		expect(mail.text).toContain('Anna');
@@ -153,7 +130,7 @@ describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP
 		await stripe.settleDeliveries();
 
 		expect(stripe.deliveryLog().filter((delivery) => delivery.eventId === created.id).map((delivery) => delivery.status)).toEqual([200, 200, 200]);
-		expect(inbox).toHaveLength(1);
+		expect(inbox.mails()).toHaveLength(1);
 
 		// A second trial of the same customer is a new event the trigger passes on; the Playbook's
 		// guard in n8n's deduplication store (SQLite) sends it to Skip as already_sent.
@@ -166,7 +143,7 @@ describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP
 		expect(second.status).toBe('success');
 		expect(send).toEqual([]);
 		expect(skip).toEqual([expect.objectContaining({ reason: 'already_sent', dedupeKey: `playbook:welcome:${trial.customer.id}` })]);
-		expect(inbox).toHaveLength(1);
+		expect(inbox.mails()).toHaveLength(1);
 		expect(await n8n.listExecutions(workflowId)).toHaveLength(2);
 	});
 });

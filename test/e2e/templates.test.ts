@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import type { INode, INodeTypeDescription } from 'n8n-workflow';
 import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
 import { startN8n, type CredentialReference, type N8nInstance } from '../n8n';
-import { startInbox, type Inbox } from '../templates/inbox';
+import { startInbox, type Inbox } from '../support/inbox';
 import { PACKAGE_NODE_PREFIX, readTemplate, readTemplates, TEMPLATES_DIR, type TemplateWorkflow } from '../templates/templateFiles';
 
 const START_TIMEOUT_MS = 15 * 60_000;
@@ -222,7 +222,9 @@ describe('templates run end to end', () => {
 				await n8n.waitForExecutions('stripeLcCrmPg001', 1);
 				runScenario(stripe, 'trial_converted', { customer: customer.id });
 				await stripe.settleDeliveries();
+				// Each activity is its own execution and they finish in any order: wait for the conversion's row too.
 				await waitFor(async () => (await sql(`SELECT status FROM ${schema}.stripe_customers WHERE id = '${customer.id}'`)).join() === 'active');
+				await waitFor(async () => (await sql(`SELECT activity FROM ${schema}.stripe_activities WHERE customer_id = '${customer.id}'`)).includes('trial.converted'));
 			});
 
 			const activities = await sql(`SELECT activity FROM ${schema}.stripe_activities WHERE customer_id = '${customer.id}' ORDER BY occurred_at, activity`);
