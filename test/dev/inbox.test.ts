@@ -55,10 +55,10 @@ describe('dev inbox', () => {
 		await sendMail(inbox.smtpPort, 'founder@example.com', 'ana@example.com', htmlMail('founder@example.com', 'ana@example.com', 'Welcome', '<p>Hi Ana</p>'));
 		await sendMail(inbox.smtpPort, 'founder@example.com', 'ben@example.com', htmlMail('founder@example.com', 'ben@example.com', 'Your trial ends', '<p>Hi <b>Ben</b></p>'));
 
-		const listed = (await (await fetch(`${inbox.url}/api/messages`)).json()) as Array<{ id: string; subject: string; to: string }>;
+		const listed = (await (await fetch(`${inbox.url}/api/messages`)).json()) as Array<{ id: string; subject: string; to: string[] }>;
 		expect(listed.map((mail) => [mail.subject, mail.to])).toEqual([
-			['Your trial ends', 'ben@example.com'],
-			['Welcome', 'ana@example.com'],
+			['Your trial ends', ['ben@example.com']],
+			['Welcome', ['ana@example.com']],
 		]);
 		const listPage = await (await fetch(inbox.url)).text();
 		expect(listPage.indexOf('Your trial ends')).toBeLessThan(listPage.indexOf('Welcome'));

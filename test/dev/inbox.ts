@@ -1,27 +1,16 @@
 /**
- * A local mail catcher for `npm run dev`: an SMTP server that accepts every message (any or no login,
- * no TLS) and a small web page listing them newest first. Loopback only; the page loads nothing external.
+ * The web inbox of `npm run dev`: a small page over the tests' SMTP inbox (test/support/inbox.ts),
+ * listing caught mail newest first. Loopback only; the page loads nothing external.
  *
  *   GET /                  the list (subject, from, to, received)
  *   GET /messages/<id>     one message: headers, the HTML in a sandboxed frame, the text part
  *   GET /api/messages      the same as JSON, newest first (for scripts and tests)
  *   DELETE /api/messages   empties the inbox
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
-import { simpleParser, type AddressObject } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 
-export interface CaughtMail {
-	id: string;
-	receivedAt: string;
-	subject: string;
-	from: string;
-	to: string;
-	html: string | null;
-	text: string | null;
-}
+import { startInbox as startSmtpInbox, type ReceivedMail } from '../support/inbox';
 
 export interface Inbox {
 	/** SMTP port on 127.0.0.1 (plain, no STARTTLS; any user and password are accepted). */
@@ -29,7 +18,7 @@ export interface Inbox {
 	/** The web page, e.g. http://127.0.0.1:12025. */
 	readonly url: string;
 	/** Newest first. */
-	messages(): CaughtMail[];
+	messages(): ReceivedMail[];
 	close(): Promise<void>;
 }
 
@@ -44,11 +33,6 @@ export interface InboxOptions {
 const HOST = '127.0.0.1';
 const DEFAULT_KEEP = 500;
 
-function addresses(value: AddressObject | AddressObject[] | undefined): string {
-	if (!value) return '';
-	return (Array.isArray(value) ? value : [value]).map((address) => address.text).join(', ');
-}
-
 const escapeHtml = (text: string): string =>
 	text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);
 
@@ -61,12 +45,12 @@ function page(title: string, body: string): string {
 	return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
 }
 
-function listPage(messages: CaughtMail[]): string {
+function listPage(messages: ReceivedMail[]): string {
 	const rows = messages
 		.map(
 			(mail) =>
 				`<tr><td><a href="/messages/${mail.id}">${escapeHtml(mail.subject || '(no subject)')}</a></td>` +
-				`<td>${escapeHtml(mail.from)}</td><td>${escapeHtml(mail.to)}</td><td>${escapeHtml(mail.receivedAt)}</td></tr>`,
+				`<td>${escapeHtml(mail.from)}</td><td>${escapeHtml(mail.to.join(', '))}</td><td>${escapeHtml(mail.receivedAt)}</td></tr>`,
 		)
 		.join('');
 	const table = messages.length
@@ -75,14 +59,14 @@ function listPage(messages: CaughtMail[]): string {
 	return page('Dev inbox', `<h1>Dev inbox (${messages.length})</h1>${table}`);
 }
 
-function messagePage(mail: CaughtMail): string {
+function messagePage(mail: ReceivedMail): string {
 	// The mail's HTML runs in a sandboxed frame without scripts, so it cannot touch this page.
 	const html = mail.html ? `<h2>HTML</h2><iframe sandbox srcdoc="${escapeHtml(mail.html)}"></iframe>` : '';
 	const text = mail.text ? `<h2>Text</h2><pre>${escapeHtml(mail.text)}</pre>` : '';
 	return page(
 		mail.subject,
 		`<p><a href="/">&larr; Inbox</a></p><h1>${escapeHtml(mail.subject || '(no subject)')}</h1>` +
-			`<dl><dt>From</dt><dd>${escapeHtml(mail.from)}</dd><dt>To</dt><dd>${escapeHtml(mail.to)}</dd>` +
+			`<dl><dt>From</dt><dd>${escapeHtml(mail.from)}</dd><dt>To</dt><dd>${escapeHtml(mail.to.join(', '))}</dd>` +
 			`<dt>Received</dt><dd>${escapeHtml(mail.receivedAt)}</dd></dl>${html}${text}`,
 	);
 }
@@ -100,61 +84,30 @@ function listen(server: Server, port: number): Promise<void> {
 }
 
 export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
-	const keep = options.keep ?? DEFAULT_KEEP;
-	const stored: CaughtMail[] = [];
-
-	const smtp = new SMTPServer({
-		// Plain SMTP on loopback: n8n's SMTP credential with SSL/TLS off and STARTTLS disabled.
-		secure: false,
-		disabledCommands: ['STARTTLS'],
-		authOptional: true,
-		allowInsecureAuth: true,
-		onAuth: (auth, _session, done) => done(null, { user: auth.username ?? 'dev' }),
-		onData: (stream, _session, done) => {
-			simpleParser(stream)
-				.then((parsed) => {
-					stored.unshift({
-						id: randomUUID(),
-						receivedAt: new Date().toISOString(),
-						subject: parsed.subject ?? '',
-						from: addresses(parsed.from),
-						to: addresses(parsed.to),
-						html: parsed.html || null,
-						text: parsed.text ?? null,
-					});
-					stored.splice(keep);
-					done();
-				})
-				.catch((error: Error) => done(error));
-		},
-	});
-	smtp.on('error', (error) => process.stderr.write(`[inbox] SMTP error: ${error.message}\n`));
-	await listen(smtp.server, options.smtpPort ?? 0);
+	const smtp = await startSmtpInbox({ port: options.smtpPort, keep: options.keep ?? DEFAULT_KEEP });
+	const newestFirst = () => smtp.mails().reverse();
 
 	const web = createServer((req: IncomingMessage, res: ServerResponse) => {
 		const path = new URL(req.url ?? '/', 'http://inbox').pathname;
-		if (req.method === 'GET' && path === '/') return send(res, 200, 'text/html', listPage(stored));
-		if (req.method === 'GET' && path === '/api/messages') return send(res, 200, 'application/json', JSON.stringify(stored));
+		if (req.method === 'GET' && path === '/') return send(res, 200, 'text/html', listPage(newestFirst()));
+		if (req.method === 'GET' && path === '/api/messages') return send(res, 200, 'application/json', JSON.stringify(newestFirst()));
 		if (req.method === 'DELETE' && path === '/api/messages') {
-			stored.length = 0;
+			smtp.clear();
 			return send(res, 200, 'application/json', '{"cleared":true}');
 		}
-		const mail = req.method === 'GET' ? stored.find((candidate) => path === `/messages/${candidate.id}`) : undefined;
+		const mail = req.method === 'GET' ? smtp.mails().find((candidate) => path === `/messages/${candidate.id}`) : undefined;
 		if (mail) return send(res, 200, 'text/html', messagePage(mail));
 		send(res, 404, 'text/plain', 'Not found');
 	});
 	await listen(web, options.httpPort ?? 0);
 
 	return {
-		smtpPort: (smtp.server.address() as AddressInfo).port,
+		smtpPort: smtp.port,
 		url: `http://${HOST}:${(web.address() as AddressInfo).port}`,
-		messages: () => [...stored],
+		messages: newestFirst,
 		close: async () => {
 			web.closeAllConnections();
-			await Promise.all([
-				new Promise<void>((resolve) => web.close(() => resolve())),
-				new Promise<void>((resolve) => smtp.close(() => resolve())),
-			]);
+			await Promise.all([new Promise<void>((resolve) => web.close(() => resolve())), smtp.close()]);
 		},
 	};
 }
