@@ -5,24 +5,16 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type N8nInstance } from '../n8n';
+import type { RunningEmulator } from '../emulator';
+import type { N8nInstance } from '../n8n';
+import { useStack } from '../support/stack';
 
-const START_TIMEOUT_MS = 15 * 60_000;
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
 
 let n8n: N8nInstance;
 let stripe: RunningEmulator;
 
-beforeAll(async () => {
-	stripe = await startEmulator();
-	n8n = await startN8n();
-}, START_TIMEOUT_MS);
-
-afterAll(async () => {
-	await n8n?.stop();
-	await stripe?.close();
-});
+useStack((started) => ({ n8n, stripe } = started));
 
 /** Follows n8n's authorization URL to the emulator and the emulator's redirect back to n8n. */
 async function authorizeInBrowser(credentialId: string): Promise<string> {

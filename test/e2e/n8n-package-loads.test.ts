@@ -5,25 +5,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IConnections, INode } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
-import { startEmulator, type RunningEmulator } from '../emulator';
-import { declaredTypes, startN8n, type N8nInstance } from '../n8n';
+import type { RunningEmulator } from '../emulator';
+import { declaredTypes, type N8nInstance } from '../n8n';
+import { useStack } from '../support/stack';
 
-/** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
-const START_TIMEOUT_MS = 15 * 60_000;
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
 
 let n8n: N8nInstance;
 let stripe: RunningEmulator;
 
-beforeAll(async () => {
-	stripe = await startEmulator();
-	n8n = await startN8n();
-}, START_TIMEOUT_MS);
-
-afterAll(async () => {
-	await n8n?.stop();
-	await stripe?.close();
-});
+useStack((started) => ({ n8n, stripe } = started));
 
 function uniquePath(purpose: string): string {
 	return `${purpose}-${randomBytes(6).toString('hex')}`;

@@ -11,12 +11,11 @@ import { randomUUID } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type N8nInstance } from '../n8n';
+import { runScenario, type RunningEmulator } from '../emulator';
+import type { N8nInstance } from '../n8n';
+import { useStack } from '../support/stack';
 import { startInbox, type Inbox } from '../support/inbox';
 
-/** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
-const START_TIMEOUT_MS = 15 * 60_000;
 const TRIGGER = 'Stripe Lifecycle Trigger';
 const PLAYBOOK = 'Stripe Playbook';
 const SEND_EMAIL = 'Send Email';
@@ -26,15 +25,13 @@ let n8n: N8nInstance;
 let stripe: RunningEmulator;
 let inbox: Inbox;
 
+useStack((started) => ({ n8n, stripe } = started));
+
 beforeAll(async () => {
 	inbox = await startInbox();
-	stripe = await startEmulator();
-	n8n = await startN8n();
-}, START_TIMEOUT_MS);
+});
 
 afterAll(async () => {
-	await n8n?.stop();
-	await stripe?.close();
 	await inbox?.close();
 });
 

@@ -11,11 +11,10 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { IDataObject } from 'n8n-workflow';
 
-import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
-import { startN8n, type N8nInstance } from '../n8n';
+import { runScenario, type RunningEmulator, type ScenarioName } from '../emulator';
+import type { N8nInstance } from '../n8n';
+import { useStack } from '../support/stack';
 
-/** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
-const START_TIMEOUT_MS = 15 * 60_000;
 const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
 /** The activities the workflow listens to; anything else the emulator delivers must be acknowledged without an execution. */
 const SELECTED_ACTIVITIES = ['trial.started', 'trial.converted', 'invoice.payment_failed', 'charge.refunded'];
@@ -23,15 +22,7 @@ const SELECTED_ACTIVITIES = ['trial.started', 'trial.converted', 'invoice.paymen
 let n8n: N8nInstance;
 let stripe: RunningEmulator;
 
-beforeAll(async () => {
-	stripe = await startEmulator();
-	n8n = await startN8n();
-}, START_TIMEOUT_MS);
-
-afterAll(async () => {
-	await n8n?.stop();
-	await stripe?.close();
-});
+useStack((started) => ({ n8n, stripe } = started));
 
 /** Activities the trigger emitted in one execution. */
 async function activitiesOf(executionId: string): Promise<IDataObject[]> {
