@@ -68,6 +68,8 @@ export interface ClientStats {
 
 export const DEFAULT_REQUESTS_PER_SECOND: Record<StripeMode, number> = { test: 25, live: 100 };
 const PAGE_SIZE = 100;
+/** Fewer pages per slice waste calls on partial last pages; more leave workers idle at the end. */
+const MIN_PAGES_PER_SLICE = 4;
 
 export class StripeClient {
 	readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
@@ -166,16 +168,22 @@ export class StripeClient {
 		// first page already holds are skipped, so ties with equal `created` are neither lost nor doubled.
 		const boundary = first.data[first.data.length - 1].created;
 		const alreadyYielded = new Set(first.data.filter((object) => object.created === boundary).map((object) => object.id));
-		const lowest = from ?? (await this.oldestBound(path, params, boundary));
-		for await (const object of this.listSliced<T>(path, params, { from: lowest, to: boundary + 1, slices: concurrency * 4, concurrency })) {
+		// The first page's time span tells the list's density: where to start probing for its
+		// oldest object, and how many pages remain, so that small lists are not cut into slices
+		// of a few objects each (every slice ends with a partial page, every call counts against the limit).
+		const pageSpan = Math.max(1, first.data[0].created - boundary);
+		const lowest = from ?? (await this.oldestBound(path, params, boundary, pageSpan));
+		const pagesLeft = Math.ceil((boundary + 1 - lowest) / pageSpan);
+		const slices = Math.max(1, Math.min(concurrency * 2, Math.ceil(pagesLeft / MIN_PAGES_PER_SLICE)));
+		for await (const object of this.listSliced<T>(path, params, { from: lowest, to: boundary + 1, slices, concurrency })) {
 			if (!alreadyYielded.has(object.id)) yield object;
 		}
 	}
 
 	/** A time before which the endpoint holds no objects, found with a few one-object probes. */
-	private async oldestBound(path: string, params: StripeParams, before: number): Promise<number> {
+	private async oldestBound(path: string, params: StripeParams, before: number, pageSpan: number): Promise<number> {
 		const DAY = 86400;
-		for (let span = DAY; span < DAY * 2 ** 15; span *= 2) {
+		for (let span = Math.max(DAY, pageSpan * 4); span < DAY * 2 ** 15; span *= 2) {
 			const probe = await this.request<StripeList<{ id: string }>>('GET', path, { ...params, created: { lt: before - span }, limit: 1 });
 			if (probe.data.length === 0) return Math.max(0, before - span);
 		}
