@@ -53,8 +53,12 @@ const STORM_CONCURRENCY = 50;
 const DOWNTIME_EVENTS = 50;
 /** Real activate/deactivate cycles through n8n's REST API; the in-process suite runs 100 of the trigger's own. */
 const CHURN_CYCLES = FULL ? 100 : 10;
-/** Memory may grow by caches and JIT, not by what was sent: 10,000 requests × ~2 KB plus ten 10 MB bodies. */
-const RSS_GROWTH_LIMIT_MB = 300;
+/**
+ * What the second half of the hostile run may add to n8n's memory once the first half has
+ * warmed it up. Growth in proportion to the load would be a leak; the first half's growth is
+ * allocator and JIT warm-up with 10 MB bodies in flight, recorded but not judged.
+ */
+const RSS_GROWTH_LIMIT_MB = 150;
 /**
  * Stripe retries over three days; here the same shape in seconds, long enough (about two minutes)
  * to span an n8n restart, so "none lost" is about the package, not about a too-short schedule.
@@ -124,7 +128,10 @@ describe('the trigger in a real n8n', () => {
 		let peakRss = rssBefore;
 		const startedAt = Date.now();
 
-		await runPool(HOSTILE_REQUESTS, HOSTILE_CONCURRENCY, async (index) => {
+		// Two equal halves: the first warms n8n's allocator up with the 10 MB bodies, the second
+		// shows whether memory keeps growing with the load (a leak) or stays on its plateau.
+		const half = Math.floor(HOSTILE_REQUESTS / 2);
+		const attack = async (index: number) => {
 			const request = hostileRequest(index, context);
 			const answer = await send(endpoint.url, request, agent);
 			const byStatus = statusesByKind.get(request.kind) ?? new Map<string, number>();
@@ -132,7 +139,11 @@ describe('the trigger in a real n8n', () => {
 			byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
 			statusesByKind.set(request.kind, byStatus);
 			if (index % 500 === 0) peakRss = Math.max(peakRss, rssMb(pid));
-		});
+		};
+		await runPool(half, HOSTILE_CONCURRENCY, attack);
+		await sleep(3000);
+		const rssAfterFirstHalf = rssMb(pid);
+		await runPool(HOSTILE_REQUESTS - half, HOSTILE_CONCURRENCY, (index) => attack(half + index));
 		agent.destroy();
 		const seconds = (Date.now() - startedAt) / 1000;
 		// Give n8n's GC a moment after the 10 MB bodies; the figure is what stays, not the peak.
@@ -153,7 +164,7 @@ describe('the trigger in a real n8n', () => {
 		for (const kind of ['forged signature', 'stale signature', 'missing signature', '10 MB body (forged signature)']) {
 			expect(Object.keys(table[kind] ?? { missing: 1 }).filter((status) => status.startsWith('2'))).toEqual([]);
 		}
-		expect(rssAfter - rssBefore).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+		expect(rssAfter - rssAfterFirstHalf).toBeLessThan(RSS_GROWTH_LIMIT_MB);
 		recordFigures({
 			scenario: '1. Hostile webhook input',
 			load: `${HOSTILE_REQUESTS} requests, ${HOSTILE_CONCURRENCY} concurrent, ${Object.keys(table).length} kinds`,
@@ -167,6 +178,7 @@ describe('the trigger in a real n8n', () => {
 				answered5xxOrNetworkError: count((status) => status.startsWith('5') || status.startsWith('network')),
 				requestsPerSecond: Math.round(HOSTILE_REQUESTS / seconds),
 				rssBeforeMb: rssBefore,
+				rssAfterFirstHalfMb: rssAfterFirstHalf,
 				rssPeakSampledMb: peakRss,
 				rssAfterMb: rssAfter,
 			},

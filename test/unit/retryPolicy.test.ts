@@ -50,6 +50,12 @@ describe('retryDecision', () => {
 
 	it('stops after the last attempt', () => {
 		expect(retryDecision(DEFAULT_RETRY_POLICY.maxAttempts, { status: 500 })).toEqual({ retry: false });
+		expect(retryDecision(DEFAULT_RETRY_POLICY.maxAttempts, {})).toEqual({ retry: false });
+	});
+
+	it('keeps waiting out 429s longer than server errors, and still stops', () => {
+		expect(retryDecision(DEFAULT_RETRY_POLICY.maxAttempts, { status: 429 }).retry).toBe(true);
+		expect(retryDecision(DEFAULT_RETRY_POLICY.maxRateLimitedAttempts, { status: 429 })).toEqual({ retry: false });
 	});
 
 	it('never retries what Stripe says will not succeed', () => {

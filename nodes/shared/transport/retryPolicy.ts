@@ -12,6 +12,11 @@ export interface AttemptOutcome {
 export interface RetryPolicy {
 	/** Total tries including the first one. */
 	maxAttempts: number;
+	/**
+	 * Total tries while Stripe answers 429: rate limiting clears by waiting, and a long backfill
+	 * sharing an account with other integrations meets it far more often than a server error.
+	 */
+	maxRateLimitedAttempts: number;
 	baseDelayMs: number;
 	maxDelayMs: number;
 	/** Longest `Retry-After` honoured; a longer one is not worth blocking a workflow for. */
@@ -20,6 +25,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 	maxAttempts: 6,
+	maxRateLimitedAttempts: 10,
 	baseDelayMs: 500,
 	maxDelayMs: 8000,
 	maxRetryAfterMs: 60000,
@@ -59,7 +65,8 @@ export function retryDecision(
 	policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 	random: () => number = Math.random,
 ): RetryDecision {
-	if (attempt >= policy.maxAttempts || !shouldRetry(outcome)) return { retry: false };
+	const budget = outcome.status === 429 ? policy.maxRateLimitedAttempts : policy.maxAttempts;
+	if (attempt >= budget || !shouldRetry(outcome)) return { retry: false };
 	const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
 	let delayMs = Math.round(exponential * (0.5 + random() * 0.5));
 	const retryAfterSeconds = Number(header(outcome.headers, 'retry-after'));
