@@ -1,6 +1,6 @@
 import { redactSecrets, stripeErrorFromResponse, stripeNetworkError } from '../../nodes/shared/transport/errors';
 
-const KEY = 'rk_live_51Mabcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+const KEY = 'rk_live_FAKE1234';
 
 describe('stripeErrorFromResponse', () => {
 	it('401 says the key was rejected, without echoing it', () => {
@@ -60,9 +60,9 @@ describe('stripeErrorFromResponse', () => {
 
 describe('redactSecrets', () => {
 	it.each([
-		['sk_live_51Habcdefghijklmnop', 'sk_live_****'],
+		['sk_live_FAKEkey9', 'sk_live_****'],
 		['rk_test_51Habcdefghijklmnop', 'rk_test_****'],
-		['whsec_abcdefghijklmnopqrstuvwxyz012345', 'whsec_****'],
+		['whsec_FAKEsecret123', 'whsec_****'],
 		['Authorization: Bearer sk_test_abc123def456', 'Authorization: Bearer ****'],
 		['token ac_ABCDEFGHIJKLMNOP and rt_ABCDEFGHIJKLMNOPQ', 'token ac_**** and rt_****'],
 	])('%s → %s', (input, expected) => {
