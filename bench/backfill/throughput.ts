@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { INodeParameters } from 'n8n-workflow';
 
 import { SUBSCRIPTION_LIST_PARAMS } from '../../nodes/shared/sources/catalog';
-import { EVENTS_RETENTION_SECONDS } from '../../nodes/shared/sources/metricsSource';
+import { EVENTS_RETENTION_SECONDS } from '../../nodes/shared/sources/eventsWindow';
 import { seedDemoAccount, startEmulator, type RunningEmulator } from '../../test/emulator';
 import { spread, type Spread } from '../stats';
 import type { ListSpec, WorkerJob, WorkerResult } from './worker';

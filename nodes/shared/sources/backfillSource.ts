@@ -2,13 +2,12 @@ import type Stripe from 'stripe';
 
 import { toActivities } from '../lifecycle/activities';
 import { activitiesFromObjects, mergeBackfill } from '../lifecycle/backfill';
-import { epochNow } from '../lifecycle/time';
 import type { Activity } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
 import type { StripeClient } from '../transport/stripeClient';
 import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
 import { consume } from './consume';
-import { EVENTS_RETENTION_SECONDS } from './metricsSource';
+import { exactHistoryFrom } from './eventsWindow';
 
 export interface BackfillScope {
 	from: number;
@@ -43,7 +42,7 @@ export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): 
 	const charges: Stripe.Charge[] = [];
 	const refunds: Stripe.Refund[] = [];
 	const disputes: Stripe.Dispute[] = [];
-	const eventsFrom = Math.max(scope.from, epochNow() - EVENTS_RETENTION_SECONDS);
+	const eventsFrom = exactHistoryFrom(scope.from);
 	const eventActivities: Activity[] = [];
 	let eventsRead = true;
 

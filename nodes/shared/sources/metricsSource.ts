@@ -9,9 +9,6 @@ import type { StripeClient } from '../transport/stripeClient';
 import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
 import { consume } from './consume';
 
-/** Stripe keeps events for 30 days; inside that window plan changes are exact. */
-export const EVENTS_RETENTION_SECONDS = 30 * 86400;
-
 export interface SaasSource {
 	builder: SaasMetricsBuilder;
 	/** Why the figures may be less exact than they could be, e.g. no Events permission. */

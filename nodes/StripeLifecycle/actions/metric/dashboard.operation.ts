@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { renderDashboard, renderDigest } from '../../../shared/lifecycle/dashboard';
-import { epochNow } from '../../../shared/lifecycle/time';
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
-import { EVENTS_RETENTION_SECONDS, loadPaymentReport, loadSaasMetrics } from '../../../shared/sources/metricsSource';
+import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
+import { loadPaymentReport, loadSaasMetrics } from '../../../shared/sources/metricsSource';
 import type { StripeClient } from '../../../shared/transport/stripeClient';
 import type { OperationResult } from '../router';
 import { readMetricSettings } from './common';
@@ -41,7 +41,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 			...settings,
 			valuedAt: settings.at,
 			concurrency: listing.concurrency,
-			exactSince: Math.max(settings.from, epochNow() - EVENTS_RETENTION_SECONDS),
+			exactSince: exactHistoryFrom(settings.from),
 		}),
 		loadPaymentReport(stripe, { ...settings, to: settings.at, concurrency: listing.concurrency }),
 	]);

@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { epochNow } from '../../../shared/lifecycle/time';
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
-import { EVENTS_RETENTION_SECONDS, loadSaasMetrics } from '../../../shared/sources/metricsSource';
+import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
+import { loadSaasMetrics } from '../../../shared/sources/metricsSource';
 import type { StripeClient } from '../../../shared/transport/stripeClient';
 import type { OperationResult } from '../router';
 import { readMetricSettings } from './common';
@@ -15,7 +15,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 		...settings,
 		valuedAt: settings.at,
 		concurrency: listing.concurrency,
-		exactSince: Math.max(settings.from, epochNow() - EVENTS_RETENTION_SECONDS),
+		exactSince: exactHistoryFrom(settings.from),
 	});
 	return [{ json: { ...builder.report({ from: settings.from, to: settings.at, zone: settings.zone }), warnings } as unknown as IDataObject }];
 }
