@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: every benchmark, printed as tables and written to bench/results.json and
- * bench/RESULTS.md. BENCH_QUICK=1 runs a one-minute smoke version (small sizes, fewer runs).
+ * bench/RESULTS.md. BENCH_QUICK=1 runs a smoke version (small sizes, fewer runs).
+ * BENCH_ONLY=coldstart,n8n runs only those sections and keeps the others' last figures, each with
+ * its own date and load, so a long section can be re-run on a quiet machine without the rest.
  *
  * Compiled with `tsc -p bench/tsconfig.json` into .tmp/bench (no ts-node in the project).
  */
@@ -8,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 
+import { runColdStartBenchmark, type ColdStartRow, type ColdStartSettings } from './coldstart';
 import { runThroughputBenchmark, type ThroughputRow, type ThroughputSettings } from './backfill/throughput';
 import { runMetricsBenchmark, type MetricsRow, type MetricsSettings } from './metrics/scale';
 import { formatSpread, QUICK, type Spread } from './stats';
@@ -43,6 +46,7 @@ const THROUGHPUT: ThroughputSettings = {
 };
 const WEBHOOK: WebhookSettings = { runs: QUICK ? 3 : 7, deliveriesPerKb: QUICK ? 2000 : 20000 };
 const METRICS: MetricsSettings = { sizes: QUICK ? [10000, 50000] : [10000, 100000, 500000], runs: QUICK ? 2 : 5 };
+const COLD_START: ColdStartSettings = { repoDir: REPO_DIR, paths: QUICK ? ['npm run dev'] : ['npm test', 'npm run dev'] };
 
 function machine() {
 	const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -55,9 +59,11 @@ function machine() {
 		n8n: N8N_VERSION,
 		n8nCore: version('n8n-core'),
 		n8nWorkflow: version('n8n-workflow'),
-		loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
 	};
 }
+type Machine = ReturnType<typeof machine>;
+
+const loadAverage = () => os.loadavg().map((load) => Math.round(load * 100) / 100);
 
 const s = (figure: Spread, decimals = 0) => formatSpread(figure, decimals);
 
@@ -78,6 +84,15 @@ function webhookTable(rows: WebhookRow[]): string {
 	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
 }
 
+function coldStartTable(rows: ColdStartRow[]): string {
+	const header = '| path | caches | npm ci s | command s | total s | result | load at start |';
+	const lines = rows.map(
+		(row) =>
+			`| ${row.path} | ${row.cache} | ${row.npmCiSeconds.toFixed(0)} | ${row.commandSeconds.toFixed(0)} | ${row.totalSeconds.toFixed(0)} | ${row.exitCode === 0 ? '' : `exit ${row.exitCode}: `}${row.summary.replace(/\|/g, '/')} | ${row.loadAverageAtStart} |`,
+	);
+	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
+}
+
 function metricsTable(rows: MetricsRow[]): string {
 	const header = '| subscriptions | add ms | snapshot ms | 30-day report ms | total ms | µs per subscription | vs smallest | naive MRR pass ms | peak RSS MB (baseline) |';
 	const lines = rows.map(
@@ -87,92 +102,203 @@ function metricsTable(rows: MetricsRow[]): string {
 	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
 }
 
-function verdicts(throughput: ThroughputRow[], webhook: WebhookRow[], metrics: MetricsRow[]): string[] {
-	const mark = (met: boolean) => (met ? 'met' : 'MISSED');
-	const ours = throughput.filter((row) => !row.contender.startsWith('anchor'));
-	const largest = metrics[metrics.length - 1];
-	return [
-		...ours.map((row) => {
-			const met = row.percentOfCeiling.median >= TARGETS.percentOfCeiling && row.failedCalls.max === 0;
-			return `- Throughput ${row.workload}, ${row.customers.toLocaleString('en-US')} customers: ${row.percentOfCeiling.median.toFixed(1)}% of the ceiling, ${row.failedCalls.max} failed calls, ${row.rateLimited.max} 429s at most (target ≥ ${TARGETS.percentOfCeiling}% and 0 failed): ${mark(met)}.`;
-		}),
-		...webhook.map(
-			(row) =>
-				`- Webhook ${row.bytes.toLocaleString('en-US')} B: handler ${row.ratio.median.toFixed(2)}× the floor (target ≤ ${TARGETS.handlerOverFloor}×): ${mark(row.ratio.median <= TARGETS.handlerOverFloor)}.`,
-		),
-		`- Metrics linearity: ${largest.subscriptions.toLocaleString('en-US')} subscriptions cost ${largest.linearity.toFixed(2)}× the time per subscription of ${metrics[0].subscriptions.toLocaleString('en-US')} (roughly linear if ≤ ${TARGETS.linearity}×): ${mark(largest.linearity <= TARGETS.linearity)}.`,
-	];
+
+/** One section's latest run: its own date and load, because sections may be re-run alone. */
+interface SectionRun<Row, Settings> {
+	date: string;
+	minutes: number;
+	quick: boolean;
+	loadAverage: { start: number[]; end: number[] };
+	settings: Settings;
+	rows: Row[];
 }
 
-function markdown(info: ReturnType<typeof machine>, finishedLoad: number[], minutes: number, throughput: ThroughputRow[], webhook: WebhookRow[], metrics: MetricsRow[]): string {
-	const limit = THROUGHPUT.mode === 'live' ? 100 : 25;
-	return `# Benchmarks
+interface Sections {
+	throughput?: SectionRun<ThroughputRow, ThroughputSettings>;
+	webhook?: SectionRun<WebhookRow, WebhookSettings>;
+	metrics?: SectionRun<MetricsRow, MetricsSettings>;
+	coldstart?: SectionRun<ColdStartRow, ColdStartSettings>;
+}
+type SectionName = keyof Sections;
+const SECTION_NAMES: SectionName[] = ['throughput', 'webhook', 'metrics', 'coldstart'];
 
-Written by \`npm run bench\`${QUICK ? ' with BENCH_QUICK=1 (smoke run, not for comparison)' : ''} on ${new Date().toISOString()} in ${minutes.toFixed(1)} min.
-Figures are the median with the range (min–max) over the runs in brackets.
+interface Results {
+	machine: Machine;
+	targets: typeof TARGETS;
+	sections: Sections;
+}
 
-Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.memoryGb} GB memory, Node ${info.node}; n8n ${info.n8n} (engine: n8n-core ${info.n8nCore}, n8n-workflow ${info.n8nWorkflow}).
-Load average (1, 5, 15 min) at start ${info.loadAverageAtStart.join(', ')}, at the end ${finishedLoad.join(', ')}${info.loadAverageAtStart[0] > 2.5 ? ' — the machine was shared with other work, so times are pessimistic' : ''}.
+const mark = (met: boolean) => (met ? 'met' : 'MISSED');
 
-## Targets
+function verdicts(sections: Sections): string[] {
+	const lines: string[] = [];
+	for (const row of sections.throughput?.rows.filter((candidate) => !candidate.contender.startsWith('anchor')) ?? []) {
+		const met = row.percentOfCeiling.median >= TARGETS.percentOfCeiling && row.failedCalls.max === 0;
+		lines.push(
+			`- Throughput ${row.workload}, ${row.customers.toLocaleString('en-US')} customers: ${row.percentOfCeiling.median.toFixed(1)}% of the ceiling, ${row.failedCalls.max} failed calls, ${row.rateLimited.max} 429s at most (target ≥ ${TARGETS.percentOfCeiling}% and 0 failed): ${mark(met)}.`,
+		);
+	}
+	for (const row of sections.webhook?.rows ?? []) {
+		lines.push(`- Webhook ${row.bytes.toLocaleString('en-US')} B: handler ${row.ratio.median.toFixed(2)}× the floor (target ≤ ${TARGETS.handlerOverFloor}×): ${mark(row.ratio.median <= TARGETS.handlerOverFloor)}.`);
+	}
+	const metrics = sections.metrics?.rows ?? [];
+	if (metrics.length > 1) {
+		const largest = metrics[metrics.length - 1];
+		lines.push(
+			`- Metrics linearity: ${largest.subscriptions.toLocaleString('en-US')} subscriptions cost ${largest.linearity.toFixed(2)}× the time per subscription of ${metrics[0].subscriptions.toLocaleString('en-US')} (roughly linear if ≤ ${TARGETS.linearity}×): ${mark(largest.linearity <= TARGETS.linearity)}.`,
+		);
+	}
+	for (const row of sections.coldstart?.rows ?? []) {
+		lines.push(`- Cold start, ${row.path} (${row.cache}): ${(row.totalSeconds / 60).toFixed(1)} min from \`npm ci\` to ${row.path === 'npm test' ? 'its end' : 'ready'}, ${row.exitCode === 0 ? 'passing' : `FAILED (exit ${row.exitCode})`} (no target; figures only).`);
+	}
+	return lines;
+}
 
-${verdicts(throughput, webhook, metrics).join('\n')}
+function runLine(run: SectionRun<unknown, unknown>): string {
+	const busy = run.loadAverage.start[0] > 2.5 || run.loadAverage.end[0] > 2.5;
+	return `Run ${run.date}${run.quick ? ' with BENCH_QUICK=1 (smoke run, not for comparison)' : ''}, ${run.minutes.toFixed(1)} min; load average (1 min) ${run.loadAverage.start[0]} at start, ${run.loadAverage.end[0]} at the end${busy ? ' — the machine was shared with other work, so times are pessimistic' : ''}.`;
+}
 
-## 1. Backfill throughput
+function throughputSection(run: SectionRun<ThroughputRow, ThroughputSettings>): string {
+	const settings = run.settings;
+	const limit = settings.mode === 'live' ? 100 : 25;
+	return `## 1. Backfill throughput
 
-Against the in-process emulator with Stripe's rate limit on (${THROUGHPUT.mode} key: ${limit} requests/s) and ${THROUGHPUT.latencyMs} ms added to every request.
-The ceiling is ${limit} req/s × 100 objects per page = ${(limit * 100).toLocaleString('en-US')} objects/s. ${THROUGHPUT.runs} runs per row; each run measures ours and then the anchor.
+${runLine(run)}
+
+Against the in-process emulator with Stripe's rate limit on (${settings.mode} key: ${limit} requests/s) and ${settings.latencyMs} ms added to every request.
+The ceiling is ${limit} req/s × 100 objects per page = ${(limit * 100).toLocaleString('en-US')} objects/s. ${settings.runs} runs per row; each run measures ours and then the anchor.
 
 - Ours: the Stripe Lifecycle node run through n8n-core's real engine (\`runNode\`), in its own process (peak RSS = that process's maxRSS, including n8n-core).
   \`profiles\` = Customer → Get Many (return all, payment history on: customers, subscriptions, charges, paid invoices, products, coupons);
   \`profiles-no-payments\` = the same with "Include Payment History" off (the option for large accounts);
   \`backfill-90d\` = Activity → Get Many, 90 days, customer email and name on (customers, subscriptions, invoices, charges, refunds, disputes, events).
-- Anchor: one cursor, limit 100, one request after another over the same lists, as n8n's built-in Stripe node pages. A single cursor's rate does not depend on the list's length, so it reads at most the first ${THROUGHPUT.anchorPagesPerList} pages of each list; its objects/s is over what it read.
+- Anchor: one cursor, limit 100, one request after another over the same lists, as n8n's built-in Stripe node pages. A single cursor's rate does not depend on the list's length, so it reads at most the first ${settings.anchorPagesPerList} pages of each list; its objects/s is over what it read.
 - Objects: what the lists hold, counted in the emulator's dataset. Calls and 429s come from the emulator's request log; "failed" counts responses that are neither a success nor a 429 (which the client retries), plus a run that ended in an error.
 - The seeded accounts keep no historical events (\`events: 'none'\`), so the backfill rebuilds from objects; the 50,000-customer account runs profiles without payment history to keep the run under 15 minutes.
 
-${throughputTable(throughput)}
-
-## 2. Webhook handler cost
-
-\`handleDelivery\` (signature check, parse, mode guard, normalization into activities, de-duplication) on a Buffer body as n8n passes it,
-against the floor \`createHmac('sha256', secret).update(\`\${t}.\${body}\`).digest('hex')\` + \`JSON.parse(body)\` on the same bytes.
-Events come from the emulator's seeded account, padded through \`data.object.metadata\`; every delivery has its own event id. ${WEBHOOK.runs} runs after a warm-up.
-
-${webhookTable(webhook)}
-
-## 3. SaaS metrics at scale
-
-\`SaasMetricsBuilder\`: subscriptions streamed in pages of 100 (add), then \`snapshot(now)\` and a 30-day \`report\`. Synthetic Stripe.Subscription objects:
-USD/EUR/GBP/JPY, monthly/quarterly/yearly/weekly, active/canceled/trialing/past_due/paused/incomplete_expired, 10% with a forever coupon, ~1.1 subscriptions per customer.
-Each run is its own process (peak RSS; baseline = RSS after loading the code). Anchor: a naive one-pass MRR sum over the same pages. ${METRICS.runs} runs per size.
-
-${metricsTable(metrics)}
+${throughputTable(run.rows)}
 `;
 }
 
-async function main(): Promise<void> {
+function webhookSection(run: SectionRun<WebhookRow, WebhookSettings>): string {
+	return `## 2. Webhook handler cost
+
+${runLine(run)}
+
+\`handleDelivery\` (signature check, parse, mode guard, normalization into activities, de-duplication) on a Buffer body as n8n passes it,
+against the floor \`createHmac('sha256', secret).update(\`\${t}.\${body}\`).digest('hex')\` + \`JSON.parse(body)\` on the same bytes.
+Events come from the emulator's seeded account, padded through \`data.object.metadata\`; every delivery has its own event id. ${run.settings.runs} runs after a warm-up.
+
+${webhookTable(run.rows)}
+`;
+}
+
+function metricsSection(run: SectionRun<MetricsRow, MetricsSettings>): string {
+	return `## 3. SaaS metrics at scale
+
+${runLine(run)}
+
+\`SaasMetricsBuilder\`: subscriptions streamed in pages of 100 (add), then \`snapshot(now)\` and a 30-day \`report\`. Synthetic Stripe.Subscription objects:
+USD/EUR/GBP/JPY, monthly/quarterly/yearly/weekly, active/canceled/trialing/past_due/paused/incomplete_expired, 10% with a forever coupon, ~1.1 subscriptions per customer.
+Each run is its own process (peak RSS; baseline = RSS after loading the code). Anchor: a naive one-pass MRR sum over the same pages. ${run.settings.runs} runs per size.
+
+${metricsTable(run.rows)}
+`;
+}
+
+function coldStartSection(run: SectionRun<ColdStartRow, ColdStartSettings>): string {
+	return `## 5. Cold start
+
+${runLine(run)}
+
+A fresh \`git clone\` of the committed HEAD, \`npm ci\`, then \`npm test\` to its end or \`npm run dev\` until it prints "Dev stack ready".
+"first run" gives npm's cache and the n8n install cache (\`N8N_CACHE_DIR\`: n8n ${N8N_VERSION} and Node 24) empty directories, as on a new machine;
+"warm" is a second fresh clone reusing both. One run per row (each takes minutes). Debian's Chromium, which the browser test needs, is installed
+beforehand by \`.ci/run\` (about 25 s with apt here) and not counted.
+
+${coldStartTable(run.rows)}
+`;
+}
+
+function markdown(results: Results): string {
+	const { machine: info, sections } = results;
+	const parts = [
+		`# Benchmarks
+
+Written by \`npm run bench\`; each section says when it last ran. Figures are the median with the range (min–max) over the runs in brackets.
+
+Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.memoryGb} GB memory, Node ${info.node}; n8n ${info.n8n} (engine: n8n-core ${info.n8nCore}, n8n-workflow ${info.n8nWorkflow}).
+
+## Targets
+
+${verdicts(sections).join('\n')}
+`,
+		sections.throughput && throughputSection(sections.throughput),
+		sections.webhook && webhookSection(sections.webhook),
+		sections.metrics && metricsSection(sections.metrics),
+		sections.coldstart && coldStartSection(sections.coldstart),
+	];
+	return parts.filter(Boolean).join('\n');
+}
+
+function previousSections(): Sections {
+	try {
+		const previous = JSON.parse(readFileSync(join(BENCH_DIR, 'results.json'), 'utf8')) as Partial<Results>;
+		return previous.sections ?? {};
+	} catch {
+		return {};
+	}
+}
+
+function selectedSections(): SectionName[] {
+	const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
+	if (!only) return SECTION_NAMES;
+	const unknown = only.filter((name) => !SECTION_NAMES.includes(name as SectionName));
+	if (unknown.length > 0) throw new Error(`BENCH_ONLY names unknown sections (${unknown.join(', ')}); known: ${SECTION_NAMES.join(', ')}`);
+	return only as SectionName[];
+}
+
+async function timedSection<Row, Settings>(settings: Settings, run: () => Promise<Row[]> | Row[]): Promise<SectionRun<Row, Settings>> {
 	const started = performance.now();
+	const start = loadAverage();
+	const rows = await run();
+	return { date: new Date().toISOString(), minutes: (performance.now() - started) / 60000, quick: QUICK, loadAverage: { start, end: loadAverage() }, settings, rows };
+}
+
+async function main(): Promise<void> {
+	const selected = selectedSections();
 	const info = machine();
 	const log = (line: string) => console.log(line);
-	console.log(`Benchmarks${QUICK ? ' (quick)' : ''}: ${info.cpus} × ${info.cpuModel}, Node ${info.node}, load ${info.loadAverageAtStart.join(' ')}`);
-	console.log('1. Backfill throughput');
-	const throughput = await runThroughputBenchmark(THROUGHPUT, log);
-	console.log('2. Webhook handler cost');
-	const webhook = runWebhookBenchmark(WEBHOOK, log);
-	console.log('3. SaaS metrics at scale');
-	const metrics = await runMetricsBenchmark(METRICS, log);
-	const minutes = (performance.now() - started) / 60000;
-	const finishedLoad = os.loadavg().map((load) => Math.round(load * 100) / 100);
+	console.log(`Benchmarks${QUICK ? ' (quick)' : ''}: ${info.cpus} × ${info.cpuModel}, Node ${info.node}, load ${loadAverage().join(' ')}; sections: ${selected.join(', ')}`);
+	const sections = previousSections();
+	const tables: string[] = [];
+	if (selected.includes('throughput')) {
+		console.log('1. Backfill throughput');
+		sections.throughput = await timedSection(THROUGHPUT, () => runThroughputBenchmark(THROUGHPUT, log));
+		tables.push(throughputTable(sections.throughput.rows));
+	}
+	if (selected.includes('webhook')) {
+		console.log('2. Webhook handler cost');
+		sections.webhook = await timedSection(WEBHOOK, () => runWebhookBenchmark(WEBHOOK, log));
+		tables.push(webhookTable(sections.webhook.rows));
+	}
+	if (selected.includes('metrics')) {
+		console.log('3. SaaS metrics at scale');
+		sections.metrics = await timedSection(METRICS, () => runMetricsBenchmark(METRICS, log));
+		tables.push(metricsTable(sections.metrics.rows));
+	}
+	if (selected.includes('coldstart')) {
+		console.log('5. Cold start (fresh clones; minutes)');
+		sections.coldstart = await timedSection(COLD_START, () => runColdStartBenchmark(COLD_START, log));
+		tables.push(coldStartTable(sections.coldstart.rows));
+	}
 
-	const text = markdown(info, finishedLoad, minutes, throughput, webhook, metrics);
-	writeFileSync(join(BENCH_DIR, 'RESULTS.md'), text);
-	writeFileSync(
-		join(BENCH_DIR, 'results.json'),
-		`${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, minutes, machine: { ...info, loadAverageAtEnd: finishedLoad }, settings: { throughput: THROUGHPUT, webhook: WEBHOOK, metrics: METRICS }, targets: TARGETS, throughput, webhook, metrics }, null, 2)}\n`,
-	);
-	console.log(`\n${throughputTable(throughput)}\n\n${webhookTable(webhook)}\n\n${metricsTable(metrics)}\n\n${verdicts(throughput, webhook, metrics).join('\n')}`);
-	console.log(`\nWrote bench/RESULTS.md and bench/results.json (${minutes.toFixed(1)} min).`);
+	const results: Results = { machine: info, targets: TARGETS, sections };
+	writeFileSync(join(BENCH_DIR, 'RESULTS.md'), markdown(results));
+	writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+	console.log(`\n${tables.join('\n\n')}\n\n${verdicts(sections).join('\n')}`);
+	console.log('\nWrote bench/RESULTS.md and bench/results.json.');
 }
 
 main().catch((error: unknown) => {
