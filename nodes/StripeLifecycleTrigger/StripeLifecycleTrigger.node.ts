@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import {
 	NodeConnectionTypes,
 	type IDataObject,
@@ -11,6 +12,7 @@ import {
 import { ACTIVITIES, type Activity, type ActivityName } from '../shared/lifecycle/types';
 import { stripeEventsFor } from '../shared/lifecycle/activities';
 import { credentialInfo, stripeClient, toNodeError } from '../shared/transport';
+import { claimOnce } from '../shared/webhook/claims';
 import { dedupeStoreFor } from '../shared/webhook/dedupe';
 import { handleDelivery } from '../shared/webhook/delivery';
 import {
@@ -159,13 +161,14 @@ export class StripeLifecycleTrigger implements INodeType {
 			return { noWebhookResponse: true };
 		}
 
+		const deduplicator = dedupeStoreFor(endpointKey(this, kind));
 		const outcome = handleDelivery(
 			{ rawBody: (request as { rawBody?: Buffer }).rawBody, signatureHeader: request.headers['stripe-signature'] },
 			{
 				secret,
 				keyMode: mode,
 				selected: selectedActivities(this),
-				deduplicator: dedupeStoreFor(endpointKey(this, kind)),
+				deduplicator,
 				toleranceSeconds: typeof options.toleranceSeconds === 'number' ? options.toleranceSeconds : undefined,
 				includeRaw: options.includeRawEvent === true,
 			},
@@ -177,6 +180,26 @@ export class StripeLifecycleTrigger implements INodeType {
 		if (outcome.kind === 'acknowledge') {
 			response.status(200).json({ received: true, executed: false, reason: outcome.reason });
 			return { noWebhookResponse: true };
+		}
+		const endpointId = storedEndpoints(this)[kind]?.id;
+		if (options.exactlyOnceAcrossProcesses === true && isAutomatic(this) && endpointId) {
+			const claim = { key: `${endpointKey(this, kind)}|${outcome.event.id}`, claimant: randomUUID() };
+			const claimed = await stripeClient(this)
+				.then(async (stripe) => await claimOnce(stripe, endpointId, claim))
+				.catch((error: Error) => {
+				// Unclaimed means unrun: forget the event here and let Stripe's retry try again.
+				deduplicator.forget(outcome.event.id);
+				this.logger.warn(`Stripe Lifecycle Trigger could not claim event ${outcome.event.id} in Stripe; answering 503 so Stripe retries: ${error.message}`);
+				return undefined;
+			});
+			if (claimed === undefined) {
+				response.status(503).json({ error: 'Could not reach Stripe to claim this event; retry later.' });
+				return { noWebhookResponse: true };
+			}
+			if (!claimed) {
+				response.status(200).json({ received: true, executed: false, reason: 'duplicate' });
+				return { noWebhookResponse: true };
+			}
 		}
 
 		let activities: Activity[] = outcome.activities;

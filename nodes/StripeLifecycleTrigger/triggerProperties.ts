@@ -55,6 +55,15 @@ export const triggerProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Exactly Once Across Processes',
+				name: 'exactlyOnceAcrossProcesses',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to claim each event in Stripe before the workflow runs, so a duplicate delivery that reaches another n8n process (queue mode with webhook processors, several main instances) starts no second execution. Costs one write request per event; needs automatic webhook registration.',
+				displayOptions: { show: { '/webhookRegistration': ['automatic'] } },
+			},
+			{
 				displayName: 'Include Raw Event',
 				name: 'includeRawEvent',
 				type: 'boolean',

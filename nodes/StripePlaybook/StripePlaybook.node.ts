@@ -14,6 +14,8 @@ import { decide, precheck, type DecideOptions, type SkipReason } from '../shared
 import { isPlaybookStep, type PlaybookStep } from '../shared/lifecycle/playbook/steps';
 import { ACTIVITIES, type Activity } from '../shared/lifecycle/types';
 import { stripeClient, toNodeError } from '../shared/transport';
+import type { StripeClient } from '../shared/transport/stripeClient';
+import { claimEndpointFor, claimOnce } from '../shared/webhook/claims';
 import { ContextFetcher } from './contextFetcher';
 import { playbookProperties } from './properties';
 import { stripeCredentials } from '../shared/descriptions/authentication';
@@ -29,6 +31,7 @@ const GUARD_SCOPE = 'workflow';
 interface StepSettings {
 	step: PlaybookStep;
 	guard: boolean;
+	guardAcrossProcesses: boolean;
 	decide: DecideOptions;
 	fetch: { optOutMetadataKey: string; locale: string };
 	compose: ComposeOptions;
@@ -63,14 +66,15 @@ export class StripePlaybook implements INodeType {
 		const send: INodeExecutionData[] = [];
 		const skip: INodeExecutionData[] = [];
 		// Created on the first item, inside the try, so a bad credential becomes an error item under continue-on-fail.
-		let fetcher: Promise<{ fetcher: ContextFetcher; live: boolean }> | undefined;
+		let fetcher: Promise<{ fetcher: ContextFetcher; live: boolean; stripe: StripeClient }> | undefined;
+		let claimEndpoint: Promise<string | undefined> | undefined;
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const pairedItem = { item: itemIndex };
 			const input = items[itemIndex].json;
 			try {
-				fetcher ??= stripeClient(this).then((stripe) => ({ fetcher: new ContextFetcher(stripe), live: stripe.mode === 'live' }));
-				const { fetcher: context, live } = await fetcher;
+				fetcher ??= stripeClient(this).then((stripe) => ({ fetcher: new ContextFetcher(stripe), live: stripe.mode === 'live', stripe }));
+				const { fetcher: context, live, stripe } = await fetcher;
 				const settings = readSettings(this, itemIndex, live);
 				const skipped = (reason: SkipReason, message: string, subject: PlaybookSubject, dedupeKey: string | null = null) =>
 					skip.push({
@@ -96,6 +100,23 @@ export class StripePlaybook implements INodeType {
 					if (guard.processed.length > 0) {
 						skipped('already_sent', `This ${settings.step} email was already sent (guard key ${message.dedupeKey}).`, subject, message.dedupeKey);
 						continue;
+					}
+					if (settings.guardAcrossProcesses) {
+						const workflowId = String(this.getWorkflow().id);
+						claimEndpoint ??= claimEndpointFor(stripe, workflowId);
+						const endpointId = await claimEndpoint;
+						const claim = { key: `playbook|${workflowId}|${message.dedupeKey}`, claimant: `${this.getExecutionId()}|${itemIndex}` };
+						const claimed = await (endpointId ? claimOnce(stripe, endpointId, claim) : Promise.reject(noClaimEndpointError(this, itemIndex))).catch(
+							async (error: unknown) => {
+								// Not claimed means not sent: give the guard entry back so a retry can send it.
+								await this.helpers.removeProcessed([message.dedupeKey], GUARD_SCOPE, { mode: 'entries' });
+								throw error;
+							},
+						);
+						if (!claimed) {
+							skipped('already_sent', `Another execution claimed this ${settings.step} email in Stripe within the last 24 hours (guard key ${message.dedupeKey}); if that execution failed, send this one by hand.`, subject, message.dedupeKey);
+							continue;
+						}
 					}
 				}
 				send.push({ json: { step: settings.step, ...message } as unknown as IDataObject, pairedItem });
@@ -131,6 +152,7 @@ function readSettings(context: IExecuteFunctions, itemIndex: number, live: boole
 	return {
 		step,
 		guard: context.getNodeParameter('guard', itemIndex, true) as boolean,
+		guardAcrossProcesses: context.getNodeParameter('guardAcrossProcesses', itemIndex, false) as boolean,
 		decide: {
 			liveWorkflow: live,
 			skipTestEvents: context.getNodeParameter('skipTestMode', itemIndex, true) as boolean,
@@ -165,6 +187,14 @@ function subjectFromItem(context: IExecuteFunctions, json: IDataObject, itemInde
 		itemIndex,
 		description:
 			'Connect the Stripe Lifecycle Trigger, the Stripe Lifecycle node (Activity → Get Many, Audience → Get Members or Customer → Get Profile) in front of this node, or pass their items unchanged.',
+	});
+}
+
+function noClaimEndpointError(context: IExecuteFunctions, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(context.getNode(), 'No webhook endpoint of this package to hold the guard across processes', {
+		itemIndex,
+		description:
+			'Hold the Guard Across Processes claims each email on a webhook endpoint that a Stripe Lifecycle Trigger registered. Activate a workflow with the trigger in this Stripe account, or turn the option off when one n8n process runs this workflow.',
 	});
 }
 

@@ -137,6 +137,15 @@ export const playbookProperties: INodeProperties[] = [
 			"Whether to remember each email in n8n's deduplication store, so a retried or replayed event, a re-run or a re-activated workflow never sends it twice (once per customer per step; per invoice for receipts, per payment attempt for dunning). The email is recorded when this node outputs it on Send: if the email node after it fails, resend that one by hand.",
 	},
 	{
+		displayName: 'Hold the Guard Across Processes',
+		name: 'guardAcrossProcesses',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to also claim each email in Stripe before it leaves on Send, so two n8n processes running the same step for the same customer at the same moment (queue mode) send it once. n8n's deduplication store alone cannot tell them apart. Costs one write request per email to a webhook endpoint of this package (a Stripe Lifecycle Trigger must be active in the account).",
+		displayOptions: { show: { guard: [true] } },
+	},
+	{
 		displayName: 'Skip Test-Mode Items in Live Workflows',
 		name: 'skipTestMode',
 		type: 'boolean',

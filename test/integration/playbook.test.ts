@@ -2,11 +2,12 @@ import { NodeOperationError, type IDataObject, type INodeExecutionData, type INo
 import type Stripe from 'stripe';
 
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
+import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node';
 import { StripePlaybook } from '../../nodes/StripePlaybook/StripePlaybook.node';
 import { toActivities } from '../../nodes/shared/lifecycle/activities';
 import type { Activity, ActivityName } from '../../nodes/shared/lifecycle/types';
 import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
-import { deduplicationStore, runNode } from './support/n8nCore';
+import { deduplicationStore, runNode, TriggerHarness } from './support/n8nCore';
 
 /**
  * The Stripe Playbook node in n8n-core's engine against the Stripe emulator: activities made by
@@ -47,7 +48,7 @@ interface StepRun {
 async function runStep(
 	step: string,
 	input: Array<Activity | IDataObject>,
-	options: { parameters?: INodeParameters; apiKey?: string; continueOnFail?: boolean } = {},
+	options: { parameters?: INodeParameters; apiKey?: string; continueOnFail?: boolean; executionId?: string } = {},
 ): Promise<StepRun> {
 	emulator.clearRequestLog();
 	const [send, skip] = await runNode({
@@ -56,6 +57,7 @@ async function runStep(
 		credentials: { stripeRestrictedKeyApi: { apiKey: options.apiKey ?? emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
 		input: input as IDataObject[],
 		continueOnFail: options.continueOnFail,
+		executionId: options.executionId,
 	});
 	const requests = emulator.requestLog().map((entry) => `${entry.method} ${entry.path}${entry.queryKeys.length ? `?${entry.queryKeys.join('&')}` : ''}`);
 	return { send, skip, requests };
@@ -334,6 +336,68 @@ describe('guard: once per customer and step, in n8n\'s deduplication store', () 
 			subjects.push(sent.send[0].json.subject);
 		}
 		expect(new Set(subjects).size).toBe(3);
+	});
+});
+
+describe('guard across processes: claimed in Stripe', () => {
+	const acrossProcesses = { guardAcrossProcesses: true };
+
+	/** What activating the workflow's Stripe Lifecycle Trigger leaves in Stripe: the endpoint that carries the claims. */
+	async function activateTrigger(): Promise<string> {
+		const trigger = new TriggerHarness({
+			node: new StripeLifecycleTrigger(),
+			parameters: { categories: ['trial'] },
+			credentials: { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+		});
+		await trigger.runWebhookMethod('create');
+		return [...emulator.dataset().webhookEndpoints.values()][0].id;
+	}
+
+	/** Two executions on two processes, each reading n8n's store before the other wrote to it: the lost update. */
+	async function race(trial: Activity, parameters: INodeParameters): Promise<[StepRun, StepRun]> {
+		const first = await runStep('welcome', [trial], { parameters, executionId: 'execution-1' });
+		deduplicationStore.clear();
+		const second = await runStep('welcome', [trial], { parameters, executionId: 'execution-2' });
+		return [first, second];
+	}
+
+	it('sends once when two executions race past n8n\'s store; the other skips as already_sent', async () => {
+		const endpointId = await activateTrigger();
+		const trial = scenarioActivity('trial_started', 'trial.started');
+
+		const [first, second] = await race(trial, acrossProcesses);
+
+		expect(first.send).toHaveLength(1);
+		expect(first.requests).toContain(`POST /v1/webhook_endpoints/${endpointId}`);
+		expect(second.send).toEqual([]);
+		expect(second.skip.map((item) => item.json)).toEqual([
+			expect.objectContaining({ reason: 'already_sent', dedupeKey: `playbook:welcome:${trial.customer.id}`, message: expect.stringContaining('claimed this welcome email in Stripe') }),
+		]);
+	});
+
+	it('sends twice in the same race with the option off', async () => {
+		await activateTrigger();
+		const trial = scenarioActivity('trial_started', 'trial.started');
+
+		const [first, second] = await race(trial, {});
+
+		expect([first.send.length, second.send.length]).toEqual([1, 1]);
+		expect(second.requests.filter((request) => request.startsWith('POST'))).toEqual([]);
+	});
+
+	it('fails without an endpoint of the package, gives the guard entry back, and sends once the trigger is active', async () => {
+		const trial = scenarioActivity('trial_started', 'trial.started');
+
+		const error = await runStep('welcome', [trial], { parameters: acrossProcesses, executionId: 'execution-1' }).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toBe('No webhook endpoint of this package to hold the guard across processes');
+		const guardEntries = await deduplicationStore.getProcessedDataCount('workflow', { workflow: { id: 'harness-workflow', active: false } }, { mode: 'entries' });
+		expect(guardEntries).toBe(0);
+
+		await activateTrigger();
+		const retried = await runStep('welcome', [trial], { parameters: acrossProcesses, executionId: 'execution-2' });
+		expect(retried.send).toHaveLength(1);
 	});
 });
 

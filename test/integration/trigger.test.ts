@@ -362,3 +362,104 @@ describe('Stripe Lifecycle Trigger: deliveries', () => {
 		expect(activitiesOf(genuine).map((activity) => activity.activity)).toEqual(['trial.started']);
 	});
 });
+
+describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
+	const selection = { categories: ['trial'] };
+	const exactlyOnce = { ...selection, options: { exactlyOnceAcrossProcesses: true } };
+
+	/**
+	 * The same active workflow in a second n8n process: a fresh copy of the node's module, so its
+	 * in-memory dedupe and secret cache are empty, over the workflow's static data from the database.
+	 */
+	function inAnotherProcess(first: TriggerHarness, parameters: INodeParameters): TriggerHarness {
+		let node: StripeLifecycleTrigger | undefined;
+		jest.isolateModules(() => {
+			const fresh = require('../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node') as typeof import('../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node');
+			node = new fresh.StripeLifecycleTrigger();
+		});
+		return new TriggerHarness({
+			node: node!,
+			parameters,
+			credentials: { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+			staticData: first.staticData,
+		});
+	}
+
+	async function deliverToBoth(parameters: INodeParameters): Promise<{ runs: WebhookRun[]; first: TriggerHarness }> {
+		const first = trigger(parameters);
+		await activate(first);
+		const second = inAnotherProcess(first, parameters);
+		const secret = emulator.dataset().webhookSecrets.get(storedEndpoint(first).id)!;
+		const event = scenarioEvent('trial_started', 'customer.subscription.created');
+		// Stripe retried while the first delivery was still running; the retry reached the other process.
+		const runs = await Promise.all([first.runWebhook(signedDelivery(event, secret)), second.runWebhook(signedDelivery(event, secret))]);
+		return { runs, first };
+	}
+
+	function executions(runs: WebhookRun[]): WebhookRun[] {
+		return runs.filter((run) => run.result.workflowData !== undefined);
+	}
+
+	it('runs an event delivered to two processes at once exactly once; the other answers 200 duplicate', async () => {
+		const { runs, first } = await deliverToBoth(exactlyOnce);
+
+		expect(executions(runs)).toHaveLength(1);
+		expect(activitiesOf(executions(runs)[0]).map((activity) => activity.activity)).toEqual(['trial.started']);
+		expect(runs.map((run) => run.response).filter((response) => response.ended)).toEqual([
+			expect.objectContaining({ statusCode: 200, body: { received: true, executed: false, reason: 'duplicate' } }),
+		]);
+		expect(requestsTo('POST', `/v1/webhook_endpoints/${storedEndpoint(first).id}`).map((entry) => entry.status).sort()).toEqual([200, 400]);
+	});
+
+	it('runs it in both processes with the option off: their memories alone cannot tell', async () => {
+		const { runs } = await deliverToBoth(selection);
+
+		expect(executions(runs)).toHaveLength(2);
+		expect(requestsTo('POST', '/v1/webhook_endpoints/')).toEqual([]);
+	});
+
+	it('runs each event of a storm exactly once when every event reaches both processes and Stripe locks out a quarter of the claims', async () => {
+		const parameters = { ...exactlyOnce, fetchCustomer: false };
+		const first = trigger(parameters);
+		await activate(first);
+		const second = inAnotherProcess(first, parameters);
+		const { id } = storedEndpoint(first);
+		const secret = emulator.dataset().webhookSecrets.get(id)!;
+		const template = scenarioEvent('trial_started', 'customer.subscription.created');
+		const storm = Array.from({ length: 20 }, (_, index) => ({ ...template, id: `evt_storm_${String(index).padStart(2, '0')}` }) as Stripe.Event);
+		emulator.addFault({ kind: 'lock_timeout', rate: 0.25, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${id}` });
+
+		const runs = await Promise.all(storm.flatMap((event) => [first, second].map((instance) => instance.runWebhook(signedDelivery(event, secret)))));
+
+		expect(executions(runs).flatMap((run) => activitiesOf(run).map((activity) => activity.eventId)).sort()).toEqual(storm.map((event) => event.id));
+		expect(runs.filter((run) => run.response.ended).map((run) => run.response.body)).toEqual(storm.map(() => ({ received: true, executed: false, reason: 'duplicate' })));
+		expect(requestsTo('POST', `/v1/webhook_endpoints/${id}`).filter((entry) => entry.fault === 'lock_timeout').length).toBeGreaterThan(5);
+	}, 60_000);
+
+	it('answers 503 and runs nothing when the claim cannot reach Stripe, then runs the redelivery once', async () => {
+		const harness = trigger(exactlyOnce);
+		await activate(harness);
+		const { id } = storedEndpoint(harness);
+		const secret = emulator.dataset().webhookSecrets.get(id)!;
+		const event = scenarioEvent('trial_started', 'customer.subscription.created');
+		emulator.addFault({ kind: 'server_error', count: 6, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${id}` });
+
+		const failed = await harness.runWebhook(signedDelivery(event, secret));
+
+		expect(failed.response).toMatchObject({ statusCode: 503, ended: true });
+		expect(failed.result).toEqual({ noWebhookResponse: true });
+		expect(requestsTo('POST', `/v1/webhook_endpoints/${id}`).map((entry) => entry.status)).toEqual([500, 500, 500, 500, 500, 500]);
+
+		// Stripe retries: this process forgot the event, so it claims again and runs it.
+		const redelivered = await harness.runWebhook(signedDelivery(event, secret));
+		const elsewhere = await inAnotherProcess(harness, exactlyOnce).runWebhook(signedDelivery(event, secret));
+		const again = await harness.runWebhook(signedDelivery(event, secret));
+
+		expect(executions([failed, redelivered, elsewhere, again])).toEqual([redelivered]);
+		expect(activitiesOf(redelivered).map((activity) => activity.activity)).toEqual(['trial.started']);
+		expect([elsewhere, again].map((run) => run.response.body)).toEqual([
+			{ received: true, executed: false, reason: 'duplicate' },
+			{ received: true, executed: false, reason: 'duplicate' },
+		]);
+	}, 60_000);
+});

@@ -89,7 +89,11 @@ export class StripeClient {
 		return this.options.mode;
 	}
 
-	async request<T>(method: HttpMethod, path: string, params: StripeParams = {}): Promise<T> {
+	/**
+	 * `options.idempotencyKey` replaces the per-call key when the caller needs the same key from
+	 * several processes: that is how Stripe's idempotency layer becomes a shared claim (see claims.ts).
+	 */
+	async request<T>(method: HttpMethod, path: string, params: StripeParams = {}, options: { idempotencyKey?: string } = {}): Promise<T> {
 		const encoded = encodeStripeParams(params);
 		const headers: Record<string, string> = {
 			'Stripe-Version': STRIPE_API_VERSION,
@@ -100,7 +104,7 @@ export class StripeClient {
 		if (method === 'POST') {
 			headers['Content-Type'] = 'application/x-www-form-urlencoded';
 			// One key for all tries of this call: a retry after a lost response cannot apply twice.
-			headers['Idempotency-Key'] = randomUUID();
+			headers['Idempotency-Key'] = options.idempotencyKey ?? randomUUID();
 			body = encoded;
 		} else if (encoded) {
 			url = `${path}?${encoded}`;

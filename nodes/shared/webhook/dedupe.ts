@@ -44,6 +44,11 @@ export class DeliveryDeduplicator {
 		return true;
 	}
 
+	/** Lets a later delivery of `id` through again, when the one that was let through could not run. */
+	forget(id: string): void {
+		this.seenAt.delete(id);
+	}
+
 	get size(): number {
 		return this.seenAt.size;
 	}

@@ -17,6 +17,7 @@ export interface WebhookEndpoint {
 	description: string | null;
 	metadata: Record<string, string>;
 	status: string;
+	created: number;
 	secret?: string;
 }
 

@@ -83,6 +83,8 @@ export interface RunNodeOptions extends NodeSetup {
 	/** Items the node receives on its first input; plain objects become `{ json }`. Defaults to one empty item, as after a Manual Trigger. */
 	input?: Array<INodeExecutionData | IDataObject>;
 	continueOnFail?: boolean;
+	/** What `getExecutionId()` returns; every execution in n8n has its own. Defaults to '1'. */
+	executionId?: string;
 }
 
 /**
@@ -285,7 +287,7 @@ export async function runNode(options: RunNodeOptions): Promise<INodeExecutionDa
 		{ ...options, node: observeErrors(options.node, thrown) },
 		{ continueOnFail: options.continueOnFail, withInput: true },
 	);
-	const additionalData = buildAdditionalData(options.credentials ?? {});
+	const additionalData = buildAdditionalData(options.credentials ?? {}, options.executionId);
 	const workflowData: IWorkflowBase = {
 		id: WORKFLOW_ID,
 		name: workflow.name ?? WORKFLOW_ID,
@@ -463,13 +465,13 @@ function buildWorkflow(
 }
 
 /** Only what n8n-core reads while running a node; the rest belongs to the server and throws if reached. */
-function buildAdditionalData(credentials: CredentialsInput): IWorkflowExecuteAdditionalData {
+function buildAdditionalData(credentials: CredentialsInput, executionId = '1'): IWorkflowExecuteAdditionalData {
 	const notInHarness = (what: string) => () => {
 		throw new Error(`${what} is not available in the test harness`);
 	};
 	return {
 		credentialsHelper: new HarnessCredentialsHelper(credentials),
-		executionId: '1',
+		executionId,
 		currentNodeExecutionIndex: 0,
 		restApiUrl: 'https://n8n.example.test/rest',
 		instanceBaseUrl: 'https://n8n.example.test/',
