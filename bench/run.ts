@@ -23,6 +23,8 @@ const REPO_DIR = join(BENCH_DIR, '..');
 
 const TARGETS = {
 	percentOfCeiling: 90,
+	/** The issue sets the throughput target for 10k and 50k customers. */
+	throughputFromCustomers: 10000,
 	handlerOverFloor: 2,
 	/** Time per subscription at the largest size over the smallest's; above this it is not linear. */
 	linearity: 1.5,
@@ -133,6 +135,10 @@ const mark = (met: boolean) => (met ? 'met' : 'MISSED');
 function verdicts(sections: Sections): string[] {
 	const lines: string[] = [];
 	for (const row of sections.throughput?.rows.filter((candidate) => !candidate.contender.startsWith('anchor')) ?? []) {
+		if (row.customers < TARGETS.throughputFromCustomers) {
+			lines.push(`- Throughput ${row.workload}, ${row.customers.toLocaleString('en-US')} customers: ${row.percentOfCeiling.median.toFixed(1)}% of the ceiling, ${row.failedCalls.max} failed calls (below the target's account sizes; shown for the partial-page cost of small lists).`);
+			continue;
+		}
 		const met = row.percentOfCeiling.median >= TARGETS.percentOfCeiling && row.failedCalls.max === 0;
 		lines.push(
 			`- Throughput ${row.workload}, ${row.customers.toLocaleString('en-US')} customers: ${row.percentOfCeiling.median.toFixed(1)}% of the ceiling, ${row.failedCalls.max} failed calls, ${row.rateLimited.max} 429s at most (target ≥ ${TARGETS.percentOfCeiling}% and 0 failed): ${mark(met)}.`,

@@ -3,10 +3,11 @@
  * webhook processor sharing PostgreSQL and Redis, with a round-robin proxy in front of the two
  * processes that serve production webhooks (main and the webhook processor), as a load balancer would.
  *
- * What this proves and what it does not: the trigger's de-duplication lives in each process's memory,
- * so two deliveries of one event that land on different processes can both start an execution. The
- * Playbook's guard lives in n8n's deduplication store in PostgreSQL, shared by every worker, so the
- * mail still goes out exactly once. Both are measured; the mail count is asserted exactly.
+ * Neither the trigger's de-duplication (each process's memory) nor n8n's deduplication store (read,
+ * then write, no lock) holds when two deliveries of one event land on different processes at the same
+ * moment. With the trigger's "Exactly Once Across Processes" and the Playbook's "Hold the Guard Across
+ * Processes" on, both claim in Stripe's idempotency layer, which every process shares: the test asserts
+ * one execution per distinct event and one mail per customer.
  *
  * Needs PostgreSQL (127.0.0.1:5432, trust auth) and Redis (127.0.0.1:6379); runs with RELIABILITY_FULL=1
  * or RELIABILITY_QUEUE=1. Each run uses its own database (dropped afterwards) and Bull prefix.
@@ -149,7 +150,7 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 				type: 'n8n-nodes-stripe-lifecycle.stripePlaybook',
 				typeVersion: 1,
 				position: [200, 0],
-				parameters: { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test' },
+				parameters: { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test', guardAcrossProcesses: true },
 				credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
 			},
 			{
@@ -161,7 +162,7 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 				parameters: { fromEmail: 'anna@acme.test', toEmail: '={{ $json.to }}', subject: '={{ $json.subject }}', emailFormat: 'text', text: '={{ $json.text }}', options: { appendAttribution: false } },
 				credentials: { smtp: { id: smtp.id, name: smtp.name } },
 			},
-		]);
+		], { exactlyOnceAcrossProcesses: true });
 		workflowId = await n8n.importWorkflow(workflow);
 		webhookPath = `/webhook/${webhookId}/webhook`;
 		await n8n.activateWorkflow(workflowId);
@@ -237,8 +238,8 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 		expect([...perEvent.keys()].sort()).toEqual(allEvents.map((event) => event.id).sort());
 		expect(mailsPerCustomer.filter((n) => n === 0)).toEqual([]);
 		expect(racedStatuses.every((status) => status === 200)).toBe(true);
-		// The requirement: one mail per customer. Known to fail across processes on n8n 2.40.7 (its deduplication
-		// store reads, then writes, without a lock), see docs/RELIABILITY.md; this stays red until that is fixed.
+		// The requirement: one execution per distinct event and one mail per customer, across processes.
+		expect([...perEvent.entries()].filter(([, n]) => n !== 1)).toEqual([]);
 		expect(mailsPerCustomer.filter((n) => n !== 1)).toEqual([]);
 	});
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import type { CredentialReference, ExecutionSummary, N8nInstance, WorkflowDefinition } from '../n8n';
 import { REPO_ROOT } from '../n8n/package';
@@ -146,6 +146,7 @@ export function triggerWorkflow(
 	credential: CredentialReference,
 	activities: string[],
 	next: WorkflowDefinition['nodes'] = [{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} }],
+	triggerOptions: INodeParameters = {},
 ): { workflow: WorkflowDefinition; webhookId: string } {
 	const webhookId = randomUUID();
 	const chain = [TRIGGER, ...next.map((node) => node.name)];
@@ -163,7 +164,7 @@ export function triggerWorkflow(
 					typeVersion: 1,
 					position: [0, 0],
 					webhookId,
-					parameters: { categories: [], activities },
+					parameters: { categories: [], activities, options: triggerOptions },
 					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
 				},
 				...next,
