@@ -326,7 +326,10 @@ export class Billing {
 		const at = options.at ?? this.clock.now();
 		const before = this.subscription(dataset, id);
 		if (before.status === 'paused' || isEnded(before)) throw invalidRequest('Only active or trialing subscriptions can be paused.', undefined);
-		const after = this.replace(dataset, dataset.subscriptions, before, { ...before, status: 'paused' }, 'customer.subscription.updated', options);
+		// Stripe records when and why; activities key a pause by this time, so trigger and backfill agree.
+		const reason = before.status === 'trialing' ? 'trial_end_without_payment_method' : 'pause_requested';
+		const paused = { ...before, status: 'paused', status_details: { paused: { transitioned_at: at, type: 'subscription', subscription: { type: reason } } } } as Stripe.Subscription;
+		const after = this.replace(dataset, dataset.subscriptions, before, paused, 'customer.subscription.updated', options);
 		this.webhooks.emit(dataset, 'customer.subscription.paused', after, { at, request: options.request });
 		return after;
 	}
@@ -336,7 +339,7 @@ export class Billing {
 		const at = options.at ?? this.clock.now();
 		const before = this.subscription(dataset, id);
 		if (before.status !== 'paused') throw invalidRequest('Only paused subscriptions can be resumed.', undefined);
-		let after: Stripe.Subscription = { ...before, items: { ...before.items, data: this.newPeriod(before, at) }, billing_cycle_anchor: at };
+		let after: Stripe.Subscription = { ...before, items: { ...before.items, data: this.newPeriod(before, at) }, billing_cycle_anchor: at, status_details: undefined };
 		const invoice = this.draftInvoice(dataset, after, 'subscription_update', at, options.request);
 		const result = this.collect(dataset, invoice, at, options.request, true);
 		if (result !== 'paid') this.schedule(dataset, id).openInvoice = invoice.id;

@@ -76,11 +76,10 @@ function unexplainedMissing(fact: Fact, returned: Set<string>): boolean {
 		case 'subscription.past_due':
 			return dataset.subscriptions.get(objectId)!.status === 'past_due';
 		case 'subscription.paused': {
-			// A current pause is dated by status_details.paused.transitioned_at (the emulator does not
-			// set it, so no pause is rebuilt) and keyed by that time: objects do not know the event id.
+			// Only the current pause is in the object, dated and keyed by status_details.paused.transitioned_at,
+			// the same key the trigger gives its event: an earlier pause (since resumed) is event-only.
 			const subscription = dataset.subscriptions.get(objectId)!;
-			const pausedAt = subscription.status_details?.paused?.transitioned_at;
-			return subscription.status === 'paused' && pausedAt !== undefined && ![...returned].some((key) => key.startsWith(`subscription.paused subscription.paused:${objectId}:`));
+			return subscription.status === 'paused' && subscription.status_details?.paused?.transitioned_at === Number(qualifier);
 		}
 		case 'trial.converted':
 		case 'trial.expired':
