@@ -18,6 +18,7 @@ import { handleDelivery } from '../shared/webhook/delivery';
 import {
 	adoptStoredEndpoint,
 	deleteEndpoint,
+	deleteEndpointsOf,
 	registerEndpoint,
 	type EndpointSpec,
 	type StoredEndpoint,
@@ -133,7 +134,9 @@ export class StripeLifecycleTrigger implements INodeType {
 				const endpoints = storedEndpoints(this);
 				const stored = endpoints[kind];
 				try {
-					if (stored?.id) await deleteEndpoint(await stripeClient(this), stored.id);
+					const stripe = await stripeClient(this);
+					if (stored?.id) await deleteEndpoint(stripe, stored.id);
+					else await deleteEndpointsOf(stripe, { workflowId: String(this.getWorkflow().id), nodeId: this.getNode().id, kind });
 				} catch (error) {
 					throw toNodeError(this, error);
 				}

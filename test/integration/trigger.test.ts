@@ -186,6 +186,18 @@ describe('Stripe Lifecycle Trigger: the webhook endpoint in Stripe', () => {
 		expect(requestsTo('DELETE', `/v1/webhook_endpoints/${id}`).map((entry) => entry.status)).toEqual([200, 404]);
 	});
 
+	it('deletes its endpoint found by metadata when a deactivation has nothing stored (n8n killed mid-activation)', async () => {
+		const killed = trigger();
+		await activate(killed);
+		const other = await dashboard.webhookEndpoints.create({ url: 'https://crm.example/stripe', enabled_events: ['*'] });
+		// The restarted n8n never saw the create answer: its static data holds no endpoint.
+		const restarted = trigger();
+
+		await expect(restarted.runWebhookMethod('delete')).resolves.toBe(true);
+
+		expect(endpointsInStripe().map((endpoint) => endpoint.id)).toEqual([other.id]);
+	});
+
 	it('keeps separate endpoints for the test webhook and the production webhook', async () => {
 		const harness = trigger();
 		await activate(harness, 'activate');

@@ -21,15 +21,19 @@ export interface WebhookEndpoint {
 	secret?: string;
 }
 
-export interface EndpointSpec {
-	url: string;
-	enabledEvents: string[];
-	connect: boolean;
-	description: string;
+/** Which trigger node an endpoint belongs to, as its metadata records. */
+export interface EndpointOwner {
 	workflowId: string;
 	nodeId: string;
 	/** 'production' or 'test': n8n serves the two webhook URLs side by side. */
 	kind: string;
+}
+
+export interface EndpointSpec extends EndpointOwner {
+	url: string;
+	enabledEvents: string[];
+	connect: boolean;
+	description: string;
 }
 
 export interface StoredEndpoint {
@@ -55,16 +59,19 @@ function sameEvents(a: string[], b: string[]): boolean {
 	return a.length === b.length && [...a].sort().join() === [...b].sort().join();
 }
 
-/** Ours for this node and kind, or squatting on our URL: either way it must go before we create. */
-function isOrphanOf(endpoint: WebhookEndpoint, spec: EndpointSpec): boolean {
-	if (endpoint.url === spec.url) return true;
+function isOwnedBy(endpoint: WebhookEndpoint, owner: EndpointOwner): boolean {
 	const metadata = endpoint.metadata ?? {};
 	return (
 		metadata.managed_by === MANAGED_BY &&
-		metadata.workflow_id === spec.workflowId &&
-		metadata.node_id === spec.nodeId &&
-		(metadata.webhook_kind ?? spec.kind) === spec.kind
+		metadata.workflow_id === owner.workflowId &&
+		metadata.node_id === owner.nodeId &&
+		(metadata.webhook_kind ?? owner.kind) === owner.kind
 	);
+}
+
+/** Ours for this node and kind, or squatting on our URL: either way it must go before we create. */
+function isOrphanOf(endpoint: WebhookEndpoint, spec: EndpointSpec): boolean {
+	return endpoint.url === spec.url || isOwnedBy(endpoint, spec);
 }
 
 export async function listEndpoints(stripe: StripeClient): Promise<WebhookEndpoint[]> {
@@ -143,6 +150,16 @@ export async function registerEndpoint(stripe: StripeClient, spec: EndpointSpec)
 /** Deleting what is already gone is success: the goal is that it does not exist. */
 export async function deleteEndpoint(stripe: StripeClient, id: string): Promise<void> {
 	await unlessNotFound(stripe.request('DELETE', `/v1/webhook_endpoints/${encodeURIComponent(id)}`), undefined);
+}
+
+/**
+ * Deletes the node's endpoints found by their metadata, for a deactivation that has no stored
+ * endpoint id: n8n killed in the middle of an activation leaves one in Stripe that n8n never saw.
+ */
+export async function deleteEndpointsOf(stripe: StripeClient, owner: EndpointOwner): Promise<void> {
+	for (const endpoint of await listEndpoints(stripe)) {
+		if (isOwnedBy(endpoint, owner)) await deleteEndpoint(stripe, endpoint.id);
+	}
 }
 
 export function endpointLimitError(endpoints: WebhookEndpoint[], mode: string): StripeApiError {
