@@ -62,6 +62,16 @@ const CHURN_CYCLES = FULL ? 100 : 10;
  */
 const RSS_GROWTH_LIMIT_MB = 250;
 /**
+ * n8n 2.40.7's defaults: an outbox record of a publication that a process claimed and then died on is
+ * claimed again once its lease has run out (N8N_WORKFLOW_PUBLICATION_OUTBOX_LEASE_SECONDS, 120 s), at the
+ * next outbox poll (N8N_WORKFLOW_PUBLICATION_OUTBOX_POLL_INTERVAL_MS, 15 s). The margin is this busy machine.
+ */
+const PUBLICATION_LEASE_MS = 120_000;
+const OUTBOX_POLL_MS = 15_000;
+const SETTLE_MARGIN_MS = 60_000;
+/** With no endpoint wanting the event, the emulator delivers nothing; this bounds the wait for it. */
+const FIRST_DELIVERY_TIMEOUT_MS = 30_000;
+/**
  * Stripe retries over three days; here the same shape in seconds, long enough (about two minutes)
  * to span an n8n restart, so "none lost" is about the package, not about a too-short schedule.
  */
@@ -292,8 +302,7 @@ describe('the trigger in a real n8n', () => {
 		});
 	});
 
-	// Full run only: it takes minutes while n8n's publication stays "in_progress", and it currently fails
-	// on n8n 2.40.7 (docs/RELIABILITY.md, "What failed"), which should not turn every `npm test` red.
+	// Full run only: n8n needs its two-minute publication lease to notice the killed activation.
 	(FULL ? it : it.skip)('recovers from a SIGKILL in the middle of an activation with exactly one working endpoint', async () => {
 		await n8n.deactivateWorkflow(workflowId);
 		// The create call hangs for 3 s, so the kill lands while n8n waits for Stripe to answer it.
@@ -304,38 +313,63 @@ describe('the trigger in a real n8n', () => {
 		// The emulator logs a request when it arrives, so this sees the create while it still hangs.
 		while (!stripe.requestLog().slice(requestsBefore).some((entry) => entry.method === 'POST' && entry.path === '/v1/webhook_endpoints')) await sleep(50);
 		await n8n.kill();
+		const killedAt = Date.now();
 		// Whatever Stripe did with the hanging create happens now, while n8n is dead: a possible orphan.
 		await sleep(3500);
-		const endpointsWhileDead = endpoints().length;
+		rememberSecrets();
+		const endpointsWhileKilled = endpoints().map((endpoint) => endpoint.id);
 		await n8n.restart();
-		const publicationAfterRestart = await publicationStatus();
-		let publicationAfterRepublish = 'not needed';
-		if (publicationAfterRestart !== 'published') {
-			// Not live after the restart: the user's way out is to unpublish and publish again.
-			await n8n.rest('POST', `/workflows/${workflowId}/deactivate`, {}).catch(() => undefined);
-			const { versionId: current } = await n8n.rest<{ versionId: string }>('GET', `/workflows/${workflowId}`);
-			await n8n.rest('POST', `/workflows/${workflowId}/activate`, { versionId: current });
-			publicationAfterRepublish = await publicationStatus();
+		const afterRestart = await publication();
+
+		// The killed process holds n8n's claim on this publication until its lease runs out; n8n then
+		// applies it again by itself. An unpublish/publish before that only queues behind the claim.
+		const settled = await settledPublication(killedAt + PUBLICATION_LEASE_MS + OUTBOX_POLL_MS + SETTLE_MARGIN_MS);
+		const secondsFromKillToSettled = Math.round((Date.now() - killedAt) / 1000);
+		// n8n had stored the webhook before the trigger's create() was cut off, so the re-applied
+		// publication counts the trigger as registered and never calls it: no signing secret in n8n.
+		const afterLease = await deliverOneEvent('after-lease');
+		const warnedNoSecret = n8n.logs().includes('Stripe Lifecycle Trigger has no signing secret');
+		let userAction = 'none';
+		if (afterLease.executions === 0) {
+			userAction = 'unpublish, wait until unpublished, publish';
+			await n8n.deactivateWorkflow(workflowId);
+			await n8n.activateWorkflow(workflowId);
 		}
 		rememberSecrets();
-		const endpointsAfterRecovery = endpoints().length;
-		const before = (await allExecutions(n8n, workflowId)).length;
-		createCustomers(1, 'after-kill');
-		await stripe.settleDeliveries();
-		const newExecutions = (await settleExecutions(n8n, workflowId, before + 1)).length - before;
-		const recovered = endpointsAfterRecovery === 1 && newExecutions === 1;
-		recordFigures({
-			scenario: '5. SIGKILL mid-activation (real n8n)',
-			load: 'one activation killed with SIGKILL, n8n restarted',
-			faults: 'SIGKILL while POST /v1/webhook_endpoints hangs 3 s',
-			result: recovered ? 'passed' : 'failed',
-			figures: { endpointsWhileKilled: endpointsWhileDead, publicationAfterRestart, publicationAfterRepublish, endpointsAfterRecovery, executionsOfANewEvent: newExecutions },
-		});
+		const endpointsAfterRecovery = endpoints();
+		const afterRecovery = await deliverOneEvent('after-recovery');
+		const record = (result: 'passed' | 'failed') =>
+			recordFigures({
+				scenario: '5. SIGKILL mid-activation (real n8n)',
+				load: 'one activation killed with SIGKILL, n8n restarted',
+				faults: 'SIGKILL while POST /v1/webhook_endpoints hangs 3 s',
+				result,
+				figures: {
+					endpointsWhileKilled: endpointsWhileKilled.length,
+					publicationAfterRestart: afterRestart.status,
+					publicationAfterLease: settled.status,
+					secondsFromKillToSettled,
+					firstDeliveryAfterLease: String(afterLease.firstDeliveryStatus),
+					executionsAfterLease: afterLease.executions,
+					triggerWarnedNoSigningSecret: warnedNoSecret ? 'yes' : 'no',
+					userAction,
+					endpointsAfterRecovery: endpointsAfterRecovery.length,
+					orphansLeft: endpointsAfterRecovery.filter((endpoint) => endpointsWhileKilled.includes(endpoint.id)).length,
+					executionsOfANewEvent: afterRecovery.executions,
+				},
+			});
+		// Recorded before the assertions too, so a failing run still leaves its figures.
+		record('failed');
 
-		expect(endpointsAfterRecovery).toBe(1);
-		expect(endpoints()[0].metadata).toMatchObject({ workflow_id: workflowId });
+		expect(afterRestart.status).toBe('in_progress');
+		expect(settled).toMatchObject({ status: 'published', liveVersionId: versionId });
+		expect(endpointsAfterRecovery).toHaveLength(1);
+		expect(endpointsAfterRecovery[0].metadata).toMatchObject({ workflow_id: workflowId });
+		// The killed process's endpoint is gone: n8n never learned its signing secret.
+		expect(endpointsWhileKilled).not.toContain(endpointsAfterRecovery[0].id);
 		// The surviving endpoint is the one n8n verifies with: a new event runs once.
-		expect(newExecutions).toBe(1);
+		expect(afterRecovery.executions).toBe(1);
+		record('passed');
 	});
 
 	it('leaves no API key, webhook secret or token in any log, execution record or node output', async () => {
@@ -363,13 +397,35 @@ describe('the trigger in a real n8n', () => {
 	});
 });
 
-/** The workflow's publication status once it settles (published, or unpublished for 10 s), or where it stays for 30 s. */
-async function publicationStatus(): Promise<string> {
-	let status = 'unknown';
-	for (let attempt = 0; attempt < 60; attempt++) {
-		status = (await n8n.rest<{ status: string }>('GET', `/workflows/${workflowId}/publication-status`)).status;
-		if (status === 'published' || (status === 'not_published' && attempt > 20)) break;
-		await sleep(500);
+interface Publication {
+	status: string;
+	liveVersionId: string | null;
+}
+
+function publication(): Promise<Publication> {
+	return n8n.rest<Publication>('GET', `/workflows/${workflowId}/publication-status`);
+}
+
+/** The workflow's publication once n8n has no publication of it in flight, or where it stands at the deadline. */
+async function settledPublication(deadline: number): Promise<Publication> {
+	let current = await publication();
+	while (current.status === 'in_progress' && Date.now() < deadline) {
+		await sleep(1000);
+		current = await publication();
 	}
-	return status;
+	return current;
+}
+
+/** Emits one customer.created; returns the HTTP status of its first delivery and the executions it started. */
+async function deliverOneEvent(label: string): Promise<{ firstDeliveryStatus: number | null; executions: number }> {
+	const before = (await allExecutions(n8n, workflowId)).length;
+	const [event] = createCustomers(1, label);
+	const deadline = Date.now() + FIRST_DELIVERY_TIMEOUT_MS;
+	let first = stripe.deliveryLog().find((delivery) => delivery.eventId === event.id);
+	while (!first && Date.now() < deadline) {
+		await sleep(100);
+		first = stripe.deliveryLog().find((delivery) => delivery.eventId === event.id);
+	}
+	const executions = (await settleExecutions(n8n, workflowId, before + 1)).length - before;
+	return { firstDeliveryStatus: first?.status ?? null, executions };
 }
