@@ -30,11 +30,11 @@ import { triggerProperties } from './triggerProperties';
 type WebhookKind = 'production' | 'test';
 
 /**
- * The secret this process registered or adopted last. It wins over static data, which the
+ * The endpoint this process registered or adopted last. It wins over static data, which the
  * webhook may see in an older saved state (e.g. after n8n restarts and re-registers); static
  * data serves processes that never ran create, such as queue-mode webhook processors.
  */
-const secretsByEndpoint = new Map<string, string>();
+const endpointsInThisProcess = new Map<string, StoredEndpoint>();
 
 function endpointKey(context: IHookFunctions | IWebhookFunctions, kind: WebhookKind): string {
 	return `${context.getWorkflow().id}|${context.getNode().id}|${kind}`;
@@ -108,8 +108,12 @@ export class StripeLifecycleTrigger implements INodeType {
 				const spec = endpointSpec(this, kind);
 				const stored = storedEndpoints(this)[kind];
 				try {
-					const adopted = await adoptStoredEndpoint(await stripeClient(this), stored, spec);
-					if (adopted && stored) secretsByEndpoint.set(endpointKey(this, kind), stored.secret);
+					const stripe = await stripeClient(this);
+					const adopted = await adoptStoredEndpoint(stripe, stored, spec);
+					if (adopted && stored) {
+						stored.mode ??= stripe.mode;
+						endpointsInThisProcess.set(endpointKey(this, kind), stored);
+					}
 					return adopted;
 				} catch (error) {
 					throw toNodeError(this, error);
@@ -122,7 +126,7 @@ export class StripeLifecycleTrigger implements INodeType {
 				try {
 					const stored = await registerEndpoint(await stripeClient(this), spec);
 					storedEndpoints(this)[kind] = stored;
-					secretsByEndpoint.set(endpointKey(this, kind), stored.secret);
+					endpointsInThisProcess.set(endpointKey(this, kind), stored);
 					return true;
 				} catch (error) {
 					throw toNodeError(this, error);
@@ -141,7 +145,7 @@ export class StripeLifecycleTrigger implements INodeType {
 					throw toNodeError(this, error);
 				}
 				delete endpoints[kind];
-				secretsByEndpoint.delete(endpointKey(this, kind));
+				endpointsInThisProcess.delete(endpointKey(this, kind));
 				return true;
 			},
 		},
@@ -152,11 +156,12 @@ export class StripeLifecycleTrigger implements INodeType {
 		const response = this.getResponseObject();
 		const kind: WebhookKind = this.getMode() === 'manual' ? 'test' : 'production';
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const { mode } = await credentialInfo(this);
+		const automatic = isAutomatic(this);
+		const endpoint = automatic ? (endpointsInThisProcess.get(endpointKey(this, kind)) ?? storedEndpoints(this)[kind]) : undefined;
+		// Reading the credential costs n8n a database read and a decryption per delivery; a registered endpoint knows its mode.
+		const mode = endpoint?.mode ?? (await credentialInfo(this)).mode;
 
-		const secret = isAutomatic(this)
-			? (secretsByEndpoint.get(endpointKey(this, kind)) ?? storedEndpoints(this)[kind]?.secret)
-			: String(this.getNodeParameter('signingSecret', '')).trim();
+		const secret = automatic ? endpoint?.secret : String(this.getNodeParameter('signingSecret', '')).trim();
 		if (!secret) {
 			// Without a secret nothing can be verified, and an unverified event is never run.
 			this.logger.warn('Stripe Lifecycle Trigger has no signing secret; deactivate and activate the workflow again');
@@ -184,8 +189,8 @@ export class StripeLifecycleTrigger implements INodeType {
 			response.status(200).json({ received: true, executed: false, reason: outcome.reason });
 			return { noWebhookResponse: true };
 		}
-		const endpointId = storedEndpoints(this)[kind]?.id;
-		if (options.exactlyOnceAcrossProcesses === true && isAutomatic(this) && endpointId) {
+		const endpointId = endpoint?.id;
+		if (options.exactlyOnceAcrossProcesses === true && endpointId) {
 			const claim = { key: `${endpointKey(this, kind)}|${outcome.event.id}`, claimant: randomUUID() };
 			const claimed = await stripeClient(this)
 				.then(async (stripe) => await claimOnce(stripe, endpointId, claim))

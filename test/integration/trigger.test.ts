@@ -91,7 +91,7 @@ describe('Stripe Lifecycle Trigger: the webhook endpoint in Stripe', () => {
 				application: null,
 			}),
 		]);
-		expect(storedEndpoint(harness)).toEqual({ id: endpointsInStripe()[0].id, secret: emulator.dataset().webhookSecrets.get(endpointsInStripe()[0].id), url: webhookUrl(harness) });
+		expect(storedEndpoint(harness)).toEqual({ id: endpointsInStripe()[0].id, secret: emulator.dataset().webhookSecrets.get(endpointsInStripe()[0].id), url: webhookUrl(harness), mode: 'test' });
 	});
 
 	it('keeps one endpoint through 50 re-activations, adopting the stored one without creating again', async () => {
@@ -333,6 +333,17 @@ describe('Stripe Lifecycle Trigger: deliveries', () => {
 
 		expect(run.response).toMatchObject({ statusCode: 200, body: { received: true, executed: false, reason } });
 		expect(run.result).toEqual({ noWebhookResponse: true });
+	});
+
+	it('guards the mode with the mode stored at registration, and with the credential when none is stored', async () => {
+		const trial = () => scenarioEvent('trial_started', 'customer.subscription.created');
+		storedEndpoint(harness).mode = 'live';
+		const againstStored = await harness.runWebhook(signedDelivery(trial(), secret));
+		delete storedEndpoint(harness).mode;
+		const againstCredential = await harness.runWebhook(signedDelivery(trial(), secret));
+
+		expect(againstStored.response).toMatchObject({ statusCode: 200, body: { executed: false, reason: 'mode_mismatch' } });
+		expect(againstCredential.result.workflowData).toHaveLength(1);
 	});
 
 	it('acknowledges an event of a subscribed type whose activity is not selected', async () => {

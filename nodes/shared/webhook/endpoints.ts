@@ -40,6 +40,12 @@ export interface StoredEndpoint {
 	id: string;
 	secret: string;
 	url: string;
+	/**
+	 * The mode of the key that registered it, which is the only mode Stripe delivers to it: the
+	 * webhook checks events against it without reading the credential on every delivery.
+	 * Absent in static data saved by earlier versions.
+	 */
+	mode?: 'test' | 'live';
 }
 
 function metadataOf(spec: EndpointSpec): Record<string, string> {
@@ -144,7 +150,7 @@ export async function registerEndpoint(stripe: StripeClient, spec: EndpointSpec)
 			undefined,
 		);
 	}
-	return { id: created.id, secret: created.secret, url: created.url };
+	return { id: created.id, secret: created.secret, url: created.url, mode: stripe.mode };
 }
 
 /** Deleting what is already gone is success: the goal is that it does not exist. */
