@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 
+import { runN8nWebhookBenchmark, type N8nWebhookRow, type N8nWebhookSettings } from './e2e/n8nWebhooks';
 import { runColdStartBenchmark, type ColdStartRow, type ColdStartSettings } from './coldstart';
 import { runThroughputBenchmark, type ThroughputRow, type ThroughputSettings } from './backfill/throughput';
 import { runMetricsBenchmark, type MetricsRow, type MetricsSettings } from './metrics/scale';
@@ -26,6 +27,8 @@ const TARGETS = {
 	/** The issue sets the throughput target for 10k and 50k customers. */
 	throughputFromCustomers: 10000,
 	handlerOverFloor: 2,
+	/** Ours ÷ n8n's Webhook node for p50, p99 and events/s. */
+	e2eOverFloor: 1.1,
 	/** Time per subscription at the largest size over the smallest's; above this it is not linear. */
 	linearity: 1.5,
 };
@@ -48,6 +51,16 @@ const THROUGHPUT: ThroughputSettings = {
 };
 const WEBHOOK: WebhookSettings = { runs: QUICK ? 3 : 7, deliveriesPerKb: QUICK ? 2000 : 20000 };
 const METRICS: MetricsSettings = { sizes: QUICK ? [10000, 50000] : [10000, 100000, 500000], runs: QUICK ? 2 : 5 };
+/**
+ * n8n's defaults, then its legacy expression engine: n8n lets only its own Webhook node skip the
+ * expression isolate (see bench/e2e/n8nWebhooks.ts), so the second setup shows our own cost.
+ */
+const N8N_E2E: N8nWebhookSettings[] = ([{}, { N8N_EXPRESSION_ENGINE: 'legacy' }] as Array<Record<string, string>>).map((n8nEnv) => ({
+	runs: QUICK ? 2 : 5,
+	eventsPerRun: QUICK ? 100 : 300,
+	concurrency: 8,
+	n8nEnv,
+}));
 const COLD_START: ColdStartSettings = { repoDir: REPO_DIR, paths: QUICK ? ['npm run dev'] : ['npm test', 'npm run dev'] };
 
 function machine() {
@@ -95,6 +108,17 @@ function coldStartTable(rows: ColdStartRow[]): string {
 	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
 }
 
+function n8nWebhookTable(rows: N8nWebhookRow[]): string {
+	const header = '| n8n setup | contender | events/s | p50 ms | p99 ms | executions per run | ours ÷ floor: p50 / p99 / events/s |';
+	const lines = rows.map((row) => {
+		const setup = row.n8nSetup.includes('N8N_EXPRESSION_ENGINE=legacy') ? 'legacy expression engine' : 'defaults';
+		if (!row.figures) return `| ${setup} | ${row.contender} | not measured: ${row.notMeasured} | | | | |`;
+		const ratio = row.overFloor ? `${s(row.overFloor.p50, 2)} / ${s(row.overFloor.p99, 2)} / ${s(row.overFloor.eventsPerSecond, 2)}` : '—';
+		return `| ${setup} | ${row.contender} | ${s(row.figures.eventsPerSecond, 1)} | ${s(row.figures.p50Ms)} | ${s(row.figures.p99Ms)} | ${s(row.figures.executions)} | ${ratio} |`;
+	});
+	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
+}
+
 function metricsTable(rows: MetricsRow[]): string {
 	const header = '| subscriptions | add ms | snapshot ms | 30-day report ms | total ms | µs per subscription | vs smallest | naive MRR pass ms | peak RSS MB (baseline) |';
 	const lines = rows.map(
@@ -119,10 +143,11 @@ interface Sections {
 	throughput?: SectionRun<ThroughputRow, ThroughputSettings>;
 	webhook?: SectionRun<WebhookRow, WebhookSettings>;
 	metrics?: SectionRun<MetricsRow, MetricsSettings>;
+	n8n?: SectionRun<N8nWebhookRow, N8nWebhookSettings[]>;
 	coldstart?: SectionRun<ColdStartRow, ColdStartSettings>;
 }
 type SectionName = keyof Sections;
-const SECTION_NAMES: SectionName[] = ['throughput', 'webhook', 'metrics', 'coldstart'];
+const SECTION_NAMES: SectionName[] = ['throughput', 'webhook', 'metrics', 'n8n', 'coldstart'];
 
 interface Results {
 	machine: Machine;
@@ -152,6 +177,14 @@ function verdicts(sections: Sections): string[] {
 		const largest = metrics[metrics.length - 1];
 		lines.push(
 			`- Metrics linearity: ${largest.subscriptions.toLocaleString('en-US')} subscriptions cost ${largest.linearity.toFixed(2)}× the time per subscription of ${metrics[0].subscriptions.toLocaleString('en-US')} (roughly linear if ≤ ${TARGETS.linearity}×): ${mark(largest.linearity <= TARGETS.linearity)}.`,
+		);
+	}
+	for (const row of sections.n8n?.rows ?? []) {
+		if (!row.overFloor) continue;
+		const ratios = [row.overFloor.p50.median, row.overFloor.p99.median, row.overFloor.eventsPerSecond.median];
+		const setup = row.n8nSetup.includes('N8N_EXPRESSION_ENGINE=legacy') ? 'legacy expression engine' : "n8n's defaults";
+		lines.push(
+			`- End to end in n8n (${setup}): ours ÷ Webhook node ${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')} for p50 / p99 / events/s (target ≤ ${TARGETS.e2eOverFloor}): ${mark(ratios.every((ratio) => ratio <= TARGETS.e2eOverFloor))}.`,
 		);
 	}
 	for (const row of sections.coldstart?.rows ?? []) {
@@ -213,6 +246,28 @@ ${metricsTable(run.rows)}
 `;
 }
 
+function n8nSection(run: SectionRun<N8nWebhookRow, N8nWebhookSettings[]>): string {
+	const first = run.rows[0];
+	return `## 4. End to end in a real n8n
+
+${runLine(run)}
+
+One real n8n ${N8N_VERSION} from the test harness (regular mode, SQLite, every successful execution saved), with two published workflows:
+ours, Stripe Lifecycle Trigger (activity \`${first.eventType}\`, endpoint registered in the emulator) → No Operation, and the floor, n8n's Webhook node
+(POST, respond immediately) → No Operation. Both get identical requests: a real \`${first.eventType}\` from the emulator (${first.bodyBytes.toLocaleString('en-US')} B),
+signed with the endpoint's secret, each with its own event id. The invoice carries the customer's email, so the trigger makes no Stripe call per event.
+Each run sends ${first.eventsPerRun} events at ${first.concurrency} in flight to each contender, alternating which goes first, after a warm-up run not counted;
+latency per event = the execution's \`stoppedAt\` − the moment its request was sent; events/s = events ÷ (last \`stoppedAt\` − first request).
+A run with a refused request or a missing or failed execution throws instead of giving a figure.
+
+n8n ${N8N_VERSION} lets only its own Webhook node skip the expression isolate while a webhook is handled (\`webhookPhaseNeedsIsolate\` in live-webhooks.js);
+every other trigger, ours and n8n's built-in Stripe Trigger alike, takes one from a pool of one. The second setup (\`N8N_EXPRESSION_ENGINE=legacy\`) has no
+isolate, so it shows what the trigger itself adds.
+
+${n8nWebhookTable(run.rows)}
+`;
+}
+
 function coldStartSection(run: SectionRun<ColdStartRow, ColdStartSettings>): string {
 	return `## 5. Cold start
 
@@ -243,6 +298,7 @@ ${verdicts(sections).join('\n')}
 		sections.throughput && throughputSection(sections.throughput),
 		sections.webhook && webhookSection(sections.webhook),
 		sections.metrics && metricsSection(sections.metrics),
+		sections.n8n && n8nSection(sections.n8n),
 		sections.coldstart && coldStartSection(sections.coldstart),
 	];
 	return parts.filter(Boolean).join('\n');
@@ -293,6 +349,19 @@ async function main(): Promise<void> {
 		console.log('3. SaaS metrics at scale');
 		sections.metrics = await timedSection(METRICS, () => runMetricsBenchmark(METRICS, log));
 		tables.push(metricsTable(sections.metrics.rows));
+	}
+	if (selected.includes('n8n')) {
+		console.log('4. End to end in a real n8n');
+		sections.n8n = await timedSection(N8N_E2E, async () => {
+			const rows: N8nWebhookRow[] = [];
+			for (const settings of N8N_E2E) {
+				const measured = await runN8nWebhookBenchmark(settings, log);
+				// The built-in trigger's reason does not depend on the setup: say it once.
+				rows.push(...(rows.length === 0 ? measured : measured.filter((row) => row.figures)));
+			}
+			return rows;
+		});
+		tables.push(n8nWebhookTable(sections.n8n.rows));
 	}
 	if (selected.includes('coldstart')) {
 		console.log('5. Cold start (fresh clones; minutes)');
