@@ -100,6 +100,11 @@ function rememberSecrets(): void {
 	}
 }
 
+/** Claims are the only POSTs to an existing endpoint in this suite (see nodes/shared/webhook/claims.ts). */
+function claimRequests() {
+	return stripe.requestLog().filter((entry) => entry.method === 'POST' && /^\/v1\/webhook_endpoints\/we_/.test(entry.path));
+}
+
 /** Starts trials (deliveries held); returns the customers and their trial-start events. */
 function startTrials(count: number): { customers: Stripe.Customer[]; events: Stripe.Event[] } {
 	const customers: Stripe.Customer[] = [];
@@ -231,6 +236,9 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 				customersMailedTwice: mailsPerCustomer.filter((n) => n > 1).length,
 				raceCustomersMailedTwice: raced.customers.filter((customer) => inbox.mailsTo(customer.email!).length > 1).length,
 				customersNotMailed: mailsPerCustomer.filter((n) => n === 0).length,
+				// Refused claims are the races the claims decided: a duplicate that another process had already claimed.
+				claimsWon: claimRequests().filter((entry) => entry.status === 200 && !entry.replayed).length,
+				claimsRefused: claimRequests().filter((entry) => entry.status === 400).length,
 			},
 		});
 
