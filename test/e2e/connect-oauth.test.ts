@@ -26,7 +26,7 @@ async function authorizeInBrowser(credentialId: string): Promise<string> {
 	return await page.text();
 }
 
-async function runGetManyProfiles(credential: { id: string; name: string }): Promise<{ status: number; body: unknown }> {
+async function runGetManyProfiles(credential: { id: string; name: string }): Promise<{ status: number; body: unknown; workflowId: string }> {
 	const path = `connect-${randomBytes(6).toString('hex')}`;
 	const workflowId = await n8n.importWorkflow({
 		name: `e2e connect ${path}`,
@@ -56,7 +56,7 @@ async function runGetManyProfiles(credential: { id: string; name: string }): Pro
 	});
 	await n8n.activateWorkflow(workflowId);
 	const response = await fetch(n8n.webhookUrl(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-	return { status: response.status, body: await response.json() };
+	return { status: response.status, body: await response.json(), workflowId };
 }
 
 it('connects an account through n8n\'s OAuth flow, reads its profiles, and explains a revoked token', async () => {
@@ -87,5 +87,15 @@ it('connects an account through n8n\'s OAuth flow, reads its profiles, and expla
 	expect(revoked.body).toEqual([
 		expect.objectContaining({ error: "Stripe rejected the connected account's access token", description: expect.stringContaining('Reconnect') }),
 	]);
-	expect(n8n.logs()).not.toContain(stripe.keys.secretTest);
+	// Secrets: the platform key, every access and refresh token, in n8n's output, the execution records and the node output.
+	const secrets = [stripe.keys.secretTest, ...stripe.oauth.issuedTokens()];
+	expect(secrets.length).toBeGreaterThanOrEqual(3);
+	const records = await Promise.all(
+		[connected.workflowId, revoked.workflowId].map(async (workflowId) =>
+			Promise.all((await n8n.listExecutions(workflowId)).map(async (execution) => JSON.stringify(await n8n.getExecution(execution.id)))),
+		),
+	);
+	expect(records.flat()).toHaveLength(2);
+	const searched = [n8n.logs(), ...records.flat(), JSON.stringify(connected.body), JSON.stringify(revoked.body)].join('\n');
+	expect(secrets.filter((secret) => searched.includes(secret))).toEqual([]);
 }, 120_000);

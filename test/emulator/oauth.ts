@@ -27,6 +27,8 @@ export class ConnectOAuth {
 	readonly clientId = 'ca_' + 'EmulatorPlatform00000000000000';
 	private readonly codes = new Map<string, { account: string; mode: Mode; redirectUri: string | null }>();
 	private readonly grants = new Map<string, Grant>();
+	/** Every token handed out, deauthorized ones included, for secret searches. */
+	private readonly issued: string[] = [];
 
 	constructor(private readonly emulator: StripeEmulator) {}
 
@@ -79,6 +81,11 @@ export class ConnectOAuth {
 		return oauthError(400, 'unsupported_grant_type', `Unsupported grant_type: ${String(form.grant_type ?? '')}`);
 	}
 
+	/** Every access and refresh token issued so far, newest last. */
+	issuedTokens(): string[] {
+		return [...this.issued];
+	}
+
 	/** Disconnects the account: every token of its grant stops working. */
 	deauthorize(account: string): boolean {
 		let found = false;
@@ -95,6 +102,7 @@ export class ConnectOAuth {
 		const key = this.emulator.keyRing.create('secret', grant.mode);
 		key.account = grant.account;
 		grant.accessToken = key.secret;
+		this.issued.push(grant.accessToken, grant.refreshToken);
 	}
 }
 
