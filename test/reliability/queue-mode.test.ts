@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 
 import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type N8nExtraProcess, type N8nInstance } from '../n8n';
+import { startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../n8n';
 import { startInbox, type Inbox } from '../support/inbox';
 import { allExecutions, countBy, eventIdsOf, FULL, recordFigures, settleExecutions, sleep, triggerWorkflow } from './support';
 
@@ -36,6 +36,7 @@ const DOWNTIME_TRIALS = 30;
 /** Deliveries in flight at once, as in the single-process storm (see webhook-n8n.test.ts). */
 const STORM_CONCURRENCY = 50;
 const RETRY_SCHEDULE_MS = [2000, 4000, 8000, 15_000, 30_000, 60_000];
+const SETTLE_QUIET_MS = 60_000;
 const PLAYBOOK = 'Stripe Playbook';
 const SEND_EMAIL = 'Send Email';
 
@@ -98,6 +99,17 @@ function rememberSecrets(): void {
 		const secret = stripe.dataset().webhookSecrets.get(endpoint.id);
 		if (secret) secrets.add(secret);
 	}
+}
+
+/** What n8n recorded for each execution that did not succeed: its status, last node and error. */
+async function failureMessages(executions: ExecutionSummary[]): Promise<string[]> {
+	const failed = executions.filter((execution) => execution.status !== 'success');
+	return await Promise.all(
+		failed.map(async (execution) => {
+			const { data } = await n8n.getExecution(execution.id);
+			return `${execution.status} at ${data.resultData.lastNodeExecuted ?? '?'}: ${data.resultData.error?.message ?? 'no error recorded'}`;
+		}),
+	);
 }
 
 /** Claims are the only POSTs to an existing endpoint in this suite (see nodes/shared/webhook/claims.ts). */
@@ -214,13 +226,16 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 		await stripe.settleDeliveries();
 		const allEvents = [...events, ...raced.events];
 		const allCustomers = [...customers, ...raced.customers];
-		const executions = await settleExecutions(n8n, workflowId, allEvents.length, 20_000);
+		// A minute of quiet: each process sends its claims and customer reads through its own 25 requests/s
+		// limit, so under the storm an execution can start many seconds after its delivery was answered.
+		const executions = await settleExecutions(n8n, workflowId, allEvents.length, SETTLE_QUIET_MS);
 		const perEvent = countBy(await eventIdsOf(n8n, executions));
 		await sleep(3000);
 		const mailsPerCustomer = allCustomers.map((customer) => inbox.mailsTo(customer.email!).length);
 		const executedTwice = [...perEvent.values()].filter((n) => n > 1).length;
 
 		const exactlyOnce = executedTwice === 0 && mailsPerCustomer.every((n) => n === 1);
+		const failures = await failureMessages(executions);
 		// Recorded before the assertions: when exactly-once fails, the figures say by how much.
 		recordFigures({
 			scenario: '6. Queue mode: storm + raced deliveries, playbook mails',
@@ -232,6 +247,7 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 				executions: executions.length,
 				eventsExecutedMoreThanOnce: executedTwice,
 				executionsNotSuccess: executions.filter((execution) => execution.status !== 'success').length,
+				failures: failures.join(' | ') || 'none',
 				mails: inbox.mails().length,
 				customersMailedTwice: mailsPerCustomer.filter((n) => n > 1).length,
 				raceCustomersMailedTwice: raced.customers.filter((customer) => inbox.mailsTo(customer.email!).length > 1).length,
@@ -260,7 +276,7 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 		});
 		await startWorkersAndWebhookProcessor();
 		await stripe.settleDeliveries();
-		const executions = await settleExecutions(n8n, workflowId, executionsBefore.length + trials.events.length, 20_000);
+		const executions = await settleExecutions(n8n, workflowId, executionsBefore.length + trials.events.length, SETTLE_QUIET_MS);
 		const known = new Set(executionsBefore.map((execution) => execution.id));
 		const perEvent = countBy(await eventIdsOf(n8n, executions.filter((execution) => !known.has(execution.id))));
 		await sleep(3000);
