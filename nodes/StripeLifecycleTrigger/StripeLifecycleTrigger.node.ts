@@ -195,11 +195,11 @@ export class StripeLifecycleTrigger implements INodeType {
 			const claimed = await stripeClient(this)
 				.then(async (stripe) => await claimOnce(stripe, endpointId, claim))
 				.catch((error: Error) => {
-				// Unclaimed means unrun: forget the event here and let Stripe's retry try again.
-				deduplicator.forget(outcome.event.id);
-				this.logger.warn(`Stripe Lifecycle Trigger could not claim event ${outcome.event.id} in Stripe; answering 503 so Stripe retries: ${error.message}`);
-				return undefined;
-			});
+					// Unclaimed means unrun: forget the event here and let Stripe's retry try again.
+					deduplicator.forget(outcome.event.id);
+					this.logger.warn(`Stripe Lifecycle Trigger could not claim event ${outcome.event.id} in Stripe; answering 503 so Stripe retries: ${error.message}`);
+					return undefined;
+				});
 			if (claimed === undefined) {
 				response.status(503).json({ error: 'Could not reach Stripe to claim this event; retry later.' });
 				return { noWebhookResponse: true };
