@@ -108,10 +108,13 @@ function coldStartTable(rows: ColdStartRow[]): string {
 	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
 }
 
+/** The two setups of N8N_E2E, as the table and the verdicts name them. */
+const setupName = (row: N8nWebhookRow) => (row.n8nSetup.includes('N8N_EXPRESSION_ENGINE=legacy') ? 'legacy expression engine' : "n8n's defaults");
+
 function n8nWebhookTable(rows: N8nWebhookRow[]): string {
 	const header = '| n8n setup | contender | events/s | p50 ms | p99 ms | executions per run | ours ÷ floor: p50 / p99 / events/s |';
 	const lines = rows.map((row) => {
-		const setup = row.n8nSetup.includes('N8N_EXPRESSION_ENGINE=legacy') ? 'legacy expression engine' : 'defaults';
+		const setup = setupName(row);
 		if (!row.figures) return `| ${setup} | ${row.contender} | not measured: ${row.notMeasured} | | | | |`;
 		const ratio = row.overFloor ? `${s(row.overFloor.p50, 2)} / ${s(row.overFloor.p99, 2)} / ${s(row.overFloor.eventsPerSecond, 2)}` : '—';
 		return `| ${setup} | ${row.contender} | ${s(row.figures.eventsPerSecond, 1)} | ${s(row.figures.p50Ms)} | ${s(row.figures.p99Ms)} | ${s(row.figures.executions)} | ${ratio} |`;
@@ -182,7 +185,7 @@ function verdicts(sections: Sections): string[] {
 	for (const row of sections.n8n?.rows ?? []) {
 		if (!row.overFloor) continue;
 		const ratios = [row.overFloor.p50.median, row.overFloor.p99.median, row.overFloor.eventsPerSecond.median];
-		const setup = row.n8nSetup.includes('N8N_EXPRESSION_ENGINE=legacy') ? 'legacy expression engine' : "n8n's defaults";
+		const setup = setupName(row);
 		lines.push(
 			`- End to end in n8n (${setup}): ours ÷ Webhook node ${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')} for p50 / p99 / events/s (target ≤ ${TARGETS.e2eOverFloor}): ${mark(ratios.every((ratio) => ratio <= TARGETS.e2eOverFloor))}.`,
 		);
