@@ -12,5 +12,5 @@ export {
 	type StartN8nOptions,
 	type WorkflowDefinition,
 } from './instance';
-export { declaredTypes, packPackage } from './package';
+export { declaredTypes, packedFiles, packPackage } from './package';
 export { parseFlatted } from './flatted';

@@ -75,27 +75,37 @@ function packDirectoryForThisProcess(): string {
 	return directory;
 }
 
+/**
+ * Runs `npm pack --json` with the given arguments in the repository, which must already be built:
+ * a tarball without the compiled files still installs, and n8n then silently loads nothing.
+ */
+async function npmPack(args: string[]): Promise<NpmPackResult> {
+	const output = await runCommand('npm', ['pack', '--json', ...args], { cwd: REPO_ROOT, env: cleanNpmEnv() });
+	const [result] = JSON.parse(output) as NpmPackResult[];
+	const packed = new Set(result.files.map((file) => file.path));
+	const { n8n } = readPackageManifest();
+	const missing = [...n8n.credentials, ...n8n.nodes].filter((file) => !packed.has(file));
+	if (missing.length > 0) {
+		throw new Error(`npm pack left out ${missing.join(', ')}: run \`npm run build\` first`);
+	}
+	return result;
+}
+
+/** The paths `npm publish` would put in the package, without writing a tarball. */
+export async function packedFiles(): Promise<string[]> {
+	return (await npmPack(['--dry-run'])).files.map((file) => file.path);
+}
+
 let packedTarball: Promise<string> | undefined;
 
 /**
- * `npm pack`s the repository (which must already be built) into a temp dir and returns the tarball path.
+ * `npm pack`s the repository into a temp dir and returns the tarball path.
  * Packed once per process: every n8n instance in a test file installs the same tarball.
  */
 export function packPackage(): Promise<string> {
 	packedTarball ??= (async () => {
 		const destination = packDirectoryForThisProcess();
-		const output = await runCommand('npm', ['pack', '--pack-destination', destination, '--json'], {
-			cwd: REPO_ROOT,
-			env: cleanNpmEnv(),
-		});
-		const [result] = JSON.parse(output) as NpmPackResult[];
-		// A tarball without the compiled files still installs, and n8n then silently loads nothing.
-		const packed = new Set(result.files.map((file) => file.path));
-		const { n8n } = readPackageManifest();
-		const missing = [...n8n.credentials, ...n8n.nodes].filter((file) => !packed.has(file));
-		if (missing.length > 0) {
-			throw new Error(`npm pack left out ${missing.join(', ')}: run \`npm run build\` before the e2e tests`);
-		}
+		const result = await npmPack(['--pack-destination', destination]);
 		return join(destination, result.filename);
 	})();
 	return packedTarball;
