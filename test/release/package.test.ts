@@ -71,3 +71,37 @@ describe("the repository's code", () => {
 		expect(undeclared).toEqual([]);
 	});
 });
+
+/**
+ * The codex categories n8n's node panel knows: n8n's `valid-codex-categories` lint rule
+ * (@n8n/eslint-plugin-community-nodes, `utils/codex-taxonomy.ts`) and the node codex reference on
+ * docs.n8n.io. An unknown value does not fail; it silently hides the node from the panel's search.
+ */
+const N8N_CODEX_CATEGORIES = [
+	'AI',
+	'Analytics',
+	'Communication',
+	'Core Nodes',
+	'Data & Storage',
+	'Developer Tools',
+	'Development',
+	'ECM',
+	'Finance & Accounting',
+	'HITL',
+	'Marketing & Content',
+	'Miscellaneous',
+	'Productivity',
+	'Sales',
+	'Utility',
+];
+
+describe('codex files', () => {
+	const codexFiles = readdirSync(join(REPO_ROOT, 'nodes'), { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('.node.json'));
+
+	it.each(codexFiles)('%s uses only categories n8n knows, and not "AI"', (path) => {
+		const { categories } = JSON.parse(readFileSync(join(REPO_ROOT, 'nodes', path), 'utf8')) as { categories: string[] };
+		expect(categories.length).toBeGreaterThan(0);
+		// "AI" is reserved for nodes built on n8n's AI node SDK (n8n's no-ai-codex-category rule).
+		expect(categories.filter((category) => category === 'AI' || !N8N_CODEX_CATEGORIES.includes(category))).toEqual([]);
+	});
+});
