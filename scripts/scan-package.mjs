@@ -30,7 +30,10 @@ async function scan(label, dir, patterns) {
 
 let passed = false;
 try {
-	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop();
+	// Without the npm_config_* of a calling npm: under `npm publish --dry-run` (prepublishOnly) the
+	// inherited dry-run would make this pack write no tarball.
+	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_config_')));
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8', env }).trim().split('\n').pop();
 	const unpacked = join(work, 'package');
 	mkdirSync(unpacked);
 	execFileSync('tar', ['-xzf', join(work, tarball), '-C', unpacked, '--strip-components=1']);

@@ -3,6 +3,7 @@
  * build, the templates and the three documents users read, and nothing loads a package that a
  * fresh `npm ci` might not install.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
@@ -48,6 +49,15 @@ describe('the published package', () => {
 		expect(elsewhere).toEqual([]);
 		expect(files).toEqual(expect.arrayContaining(TOP_LEVEL_FILES));
 		expect(files.some((path) => path.startsWith('templates/') && path.endsWith('.json'))).toBe(true);
+	});
+
+	it("passes n8n's scanner when npm publish --dry-run runs it as prepublishOnly", () => {
+		// npm hands its own settings to scripts as npm_config_*; the scanner's npm pack must not inherit dry-run.
+		// Jest's NODE_ENV=test is left out: eslint-plugin-n8n-nodes-base checks fake file names under it.
+		const env: NodeJS.ProcessEnv = { ...process.env, npm_config_dry_run: 'true' };
+		delete env.NODE_ENV;
+		const output = execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'scan-package.mjs')], { cwd: REPO_ROOT, env, encoding: 'utf8', stdio: 'pipe' });
+		expect(output).toContain('scan of the tarball: passed');
 	});
 
 	it('points "main" only at a file it contains', () => {
