@@ -61,7 +61,7 @@ describe('the published package', () => {
 	});
 
 	it('points "main" only at a file it contains', () => {
-		// n8n loads the files listed under "n8n"; a "main" naming a missing file breaks require() of the package.
+		// n8n loads the files listed under "n8n" and never reads "main"; one naming a file the package lacks only misleads.
 		if (manifest.main !== undefined) expect(files).toContain(manifest.main.replace(/^\.\//, ''));
 	});
 });
