@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../n8n/package';
-import { parseWorkflowYaml } from './workflowYaml';
+import { parse as parseYaml } from 'yaml';
 
 interface Step {
 	name?: string;
@@ -32,7 +32,7 @@ interface Workflow {
 }
 
 function readWorkflow(file: string): Workflow {
-	return parseWorkflowYaml(readFileSync(join(REPO_ROOT, '.github', 'workflows', file), 'utf8')) as unknown as Workflow;
+	return parseYaml(readFileSync(join(REPO_ROOT, '.github', 'workflows', file), 'utf8')) as unknown as Workflow;
 }
 
 function readRepoFile(path: string): string {
