@@ -309,7 +309,7 @@ function invoiceTaxes(invoice: Loose): Stripe.Invoice.TotalTax[] {
 // ── Payments ─────────────────────────────────────────────────────────────────────────────────
 
 /**
- * `billing_details` exists since 2019-02-19 (before, only the card's owner had a name), and
+ * `billing_details` exists since 2019 (before, only the card's owner had a name), and
  * `amount_captured` since 2020-08-27, where a captured charge took its whole amount.
  */
 export function currentCharge(raw: unknown): Stripe.Charge {
