@@ -25,7 +25,7 @@ function record(value: unknown, what: string): Loose {
 	return value;
 }
 
-/** Stripe drops null fields from nothing, but older versions lack fields added since: absent reads as null. */
+/** Stripe sends an empty field as null; a field missing altogether is one its version did not have yet, read as null too. */
 function orNull<T>(value: T | undefined): T | null {
 	return value === undefined ? null : value;
 }
