@@ -210,6 +210,10 @@ export class StripeLifecycleTrigger implements INodeType {
 			}
 		}
 
+		for (const unread of outcome.activities.filter((activity) => activity.activity === 'stripe.event')) {
+			// Once per event: retries of it are acknowledged as duplicates before this point.
+			this.logger.warn(`Stripe Lifecycle Trigger passed event ${unread.eventId} on unread. ${unread.warnings?.join(' ') ?? ''}`);
+		}
 		let activities: Activity[] = outcome.activities;
 		if (this.getNodeParameter('fetchCustomer', true) === true) {
 			activities = await enrichCustomers(this, activities);

@@ -26,8 +26,9 @@ const routes: ControlRoute[] = [
 	{
 		method: 'GET',
 		pattern: /^\/_emulator\/info$/,
-		handle: (e) => ({ url: e.url, apiVersion: e.apiVersion, account: e.account.id, keys: e.keys, now: e.now() }),
+		handle: (e) => ({ url: e.url, apiVersion: e.apiVersion, defaultApiVersion: e.defaultApiVersion, account: e.account.id, keys: e.keys, now: e.now() }),
 	},
+	{ method: 'POST', pattern: /^\/_emulator\/api_version$/, handle: (e, b) => ({ defaultApiVersion: e.setDefaultApiVersion(String(b.version)) }) },
 	{ method: 'POST', pattern: /^\/_emulator\/reset$/, handle: (e) => (e.reset(), { ok: true }) },
 	{
 		method: 'POST',

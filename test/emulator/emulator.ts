@@ -4,6 +4,7 @@
  */
 import type Stripe from 'stripe';
 import { Billing, DEFAULT_BILLING, type BillingOptions, type NewSubscription } from './billing';
+import { invalidRequest } from './errors';
 import { Faults, RateLimiter, STRIPE_RATE_LIMITS, type FaultRule, type RateLimits } from './faults';
 import { KeyRing, type Permissions } from './keys';
 import { ConnectOAuth } from './oauth';
@@ -30,6 +31,8 @@ export interface EmulatorOptions {
 	rateLimit?: boolean | RateLimits;
 	billing?: Partial<BillingOptions>;
 	accountName?: string;
+	/** The account's default API version (default the pinned one): see `setDefaultApiVersion`. */
+	defaultApiVersion?: string;
 }
 
 export interface RequestLogEntry {
@@ -76,6 +79,11 @@ export class StripeEmulator {
 	readonly rateLimiter: RateLimiter | null;
 	readonly spec: SpecIndex;
 	readonly apiVersion = PINNED_API_VERSION;
+	/**
+	 * The account's default API version: events are created in it (and served in it by the Events
+	 * API), and webhook endpoints created without `api_version` receive it.
+	 */
+	defaultApiVersion: string;
 	readonly account: Stripe.Account;
 	readonly keys: { secretTest: string; secretLive: string };
 	readonly requests: RequestLogEntry[] = [];
@@ -87,13 +95,14 @@ export class StripeEmulator {
 	constructor(readonly options: EmulatorOptions = {}) {
 		const seed = options.seed ?? 1;
 		this.spec = specIndex();
+		this.defaultApiVersion = this.checkedApiVersion(options.defaultApiVersion ?? PINNED_API_VERSION);
 		this.ids = new IdFactory(seed);
 		this.clock = new Clock(options.now ?? null);
 		const accountId = this.ids.next('acct', 16);
 		this.store = new Store(accountId);
 		this.account = buildAccount(accountId, this.clock.now() - 400 * 86400, options.accountName ?? 'Emulated SaaS Inc.');
 		this.webhooks = new Webhooks(this.store, this.ids, this.clock, {
-			apiVersion: this.apiVersion,
+			defaultApiVersion: () => this.defaultApiVersion,
 			retrySchedule: options.retrySchedule ?? [500, 2000, 8000, 30000],
 			deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10000,
 		});
@@ -221,6 +230,20 @@ export class StripeEmulator {
 		return this.clock.now();
 	}
 
+	// ----- API versions --------------------------------------------------------------------------
+
+	/** Like upgrading (or, in a test, downgrading) the account's default API version in the Dashboard. */
+	setDefaultApiVersion(version: string): string {
+		this.defaultApiVersion = this.checkedApiVersion(version);
+		return this.defaultApiVersion;
+	}
+
+	/** Only versions Stripe has: the ones a webhook endpoint may be created with. */
+	private checkedApiVersion(version: string): string {
+		if (!this.spec.knownApiVersions.has(version)) throw invalidRequest(`Invalid API version: ${version}`, 'api_version');
+		return version;
+	}
+
 	// ----- webhooks ------------------------------------------------------------------------------
 
 	/** Sends a stored event again (`times` > 1 sends duplicates), as the Dashboard's "Resend". */
@@ -272,8 +295,9 @@ export class StripeEmulator {
 		this.requests.length = 0;
 	}
 
-	/** Forgets all data, logs, faults and idempotency keys; keys and the listening server stay. */
+	/** Forgets all data, logs, faults and idempotency keys, and restores the default API version; keys and the listening server stay. */
 	reset(): void {
+		this.defaultApiVersion = this.options.defaultApiVersion ?? PINNED_API_VERSION;
 		this.webhooks.stop();
 		this.webhooks.clearLog();
 		this.store.reset();

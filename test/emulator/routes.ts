@@ -9,9 +9,11 @@ import type { Billing, SubscriptionItemInput } from './billing';
 import { invalidRequest, resourceMissing, StripeApiError } from './errors';
 import type { FormObject, FormValue } from './form';
 import type { PermissionResource } from './keys';
-import { createdMatcher, expandList, expandObject, expandPaths, paginate } from './lists';
+import { createdMatcher, expandList, expandObject, expandPaths, paginate, type ListPage } from './lists';
 import { buildWebhookEndpoint } from './objects';
+import { PINNED_API_VERSION } from './spec-additions';
 import type { Collection, Dataset, IdFactory } from './store';
+import { renderEvent } from './versions';
 import { EVENT_RETENTION_SECONDS, previousAttributes, SUPPORTED_EVENT_TYPES, type RequestContext, type Webhooks } from './webhooks';
 
 /** Stripe's limit of webhook endpoints per account and mode. */
@@ -94,6 +96,11 @@ function list<T extends { id: string }>(
 function retrieve<T>(context: ApiContext, value: T | undefined, noun: string, id: string): T {
 	if (value === undefined) throw resourceMissing(noun, id);
 	return expandObject(context.dataset, value, expandPaths(context.params));
+}
+
+/** The Events API shows an event in the version it was created with, whatever Stripe-Version asks. */
+function inCreatedVersion(context: ApiContext, event: Stripe.Event): Stripe.Event {
+	return renderEvent(event, event.api_version ?? PINNED_API_VERSION, { lookup: (id) => context.dataset.lookup(id) as Record<string, unknown> | undefined });
 }
 
 function subscriptionStatusFilter(status: string | undefined): (sub: Stripe.Subscription) => boolean {
@@ -549,7 +556,8 @@ export const apiRoutes: ApiRoute[] = [
 		handle: (c) => {
 			const type = eventTypeFilter(c.params);
 			const oldest = c.now - EVENT_RETENTION_SECONDS;
-			return list(c, c.dataset.events, '/v1/events', 'event', (event) => event.created >= oldest && type(event));
+			const page = list(c, c.dataset.events, '/v1/events', 'event', (event) => event.created >= oldest && type(event)) as ListPage<Stripe.Event>;
+			return { ...page, data: page.data.map((event) => inCreatedVersion(c, event)) };
 		},
 	},
 	{
@@ -559,7 +567,7 @@ export const apiRoutes: ApiRoute[] = [
 		access: 'read',
 		handle: (c) => {
 			const event = c.dataset.events.get(c.pathParams.id);
-			return retrieve(c, event && event.created >= c.now - EVENT_RETENTION_SECONDS ? event : undefined, 'event', c.pathParams.id);
+			return inCreatedVersion(c, retrieve(c, event && event.created >= c.now - EVENT_RETENTION_SECONDS ? event : undefined, 'event', c.pathParams.id));
 		},
 	},
 

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import Stripe from 'stripe';
 import type { Dataset, IdFactory, Clock, Store } from './store';
+import { renderEvent } from './versions';
 
 /** Event types the emulator emits; also what `enabled_events` may name besides `*`. */
 export const SUPPORTED_EVENT_TYPES = [
@@ -66,7 +67,8 @@ export interface DeliveryRecord {
 }
 
 export interface WebhookOptions {
-	apiVersion: string;
+	/** The account's default API version now: events are created in it, and sent in it to endpoints without their own. */
+	defaultApiVersion(): string;
 	/** Delays (ms) before each retry after a failed attempt; Stripe spreads them over 3 days. */
 	retrySchedule: number[];
 	/** How long one delivery may take before it counts as failed. */
@@ -75,6 +77,7 @@ export interface WebhookOptions {
 
 interface Delivery {
 	event: Stripe.Event;
+	/** The event as this endpoint receives it, in its API version. */
 	payload: string;
 	dataset: Dataset;
 	endpointId: string;
@@ -124,7 +127,7 @@ export class Webhooks {
 		const event = {
 			id: this.ids.next('evt'),
 			object: 'event',
-			api_version: this.options.apiVersion,
+			api_version: this.options.defaultApiVersion(),
 			created,
 			data: {
 				object,
@@ -138,11 +141,14 @@ export class Webhooks {
 		} as unknown as Stripe.Event;
 		dataset.events.put(event);
 		this.emitted.push({ event, mode: dataset.mode, account: dataset.account });
-		if (endpoints.length > 0) {
-			const payload = JSON.stringify(event, null, 2);
-			for (const endpoint of endpoints) this.enqueue({ event, payload, dataset, endpointId: endpoint.id, attempt: 1 });
-		}
+		for (const endpoint of endpoints) this.enqueue({ event, payload: this.payloadFor(dataset, event, endpoint), dataset, endpointId: endpoint.id, attempt: 1 });
 		return event;
+	}
+
+	/** The event in the version Stripe sends it to `endpoint`: its own `api_version`, else the account's default. */
+	private payloadFor(dataset: Dataset, event: Stripe.Event, endpoint: Stripe.WebhookEndpoint): string {
+		const version = endpoint.api_version ?? this.options.defaultApiVersion();
+		return JSON.stringify(renderEvent(event, version, { lookup: (id) => dataset.lookup(id) as Record<string, unknown> | undefined }), null, 2);
 	}
 
 	/** Enabled endpoints of the platform that want this event: own events, or Connect events for `connect` endpoints. */
@@ -162,14 +168,14 @@ export class Webhooks {
 	redeliver(dataset: Dataset, eventId: string, options: { endpointId?: string; times?: number } = {}): number {
 		const event = dataset.events.get(eventId);
 		if (!event) throw new Error(`No such event: '${eventId}'`);
+		const platform = this.store.dataset(dataset.mode);
 		const endpoints = options.endpointId
-			? [options.endpointId]
-			: this.endpointsFor(dataset, event.type).map((endpoint) => endpoint.id);
-		const payload = JSON.stringify(event, null, 2);
+			? [platform.webhookEndpoints.get(options.endpointId)].filter((endpoint) => endpoint !== undefined)
+			: this.endpointsFor(dataset, event.type);
 		let queued = 0;
 		for (let i = 0; i < (options.times ?? 1); i++) {
-			for (const endpointId of endpoints) {
-				this.enqueue({ event, payload, dataset, endpointId, attempt: 1 });
+			for (const endpoint of endpoints) {
+				this.enqueue({ event, payload: this.payloadFor(dataset, event, endpoint), dataset, endpointId: endpoint.id, attempt: 1 });
 				queued++;
 			}
 		}

@@ -145,8 +145,9 @@ function only(stripeEvent: Stripe.Event, options?: ActivityOptions): Activity {
 const names = (activities: Activity[]) => activities.map((activity) => activity.activity);
 
 afterAll(() => {
-	// Every activity of the taxonomy is exercised by some test above.
-	expect([...produced].sort()).toEqual(Object.keys(ACTIVITIES).sort());
+	// Every activity of the taxonomy is exercised by some test above; `stripe.event` comes from
+	// readEvent's fallback, exercised in apiVersions.test.ts.
+	expect([...produced].sort()).toEqual(Object.keys(ACTIVITIES).filter((name) => name !== 'stripe.event').sort());
 });
 
 // ── Trials ──────────────────────────────────────────────────────────────────────────────────

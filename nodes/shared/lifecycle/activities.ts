@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 
+import { currentEvent } from './apiShapes';
 import { money } from './money';
 import { subscriptionMrr } from './mrr';
 import { daysBetween, isoFromEpoch } from './time';
@@ -41,6 +42,7 @@ import {
  *   charge.disputed                                       :<dp id>
  *   customer.created | customer.deleted                   :<cus id>
  *   customer.updated                                      :<cus id>:<event id>
+ *   stripe.event                                          :<event id>
  * The event id appears only where the object keeps no trace of the fact.
  */
 
@@ -72,6 +74,8 @@ export const STRIPE_EVENTS_FOR = {
 	'customer.created': ['customer.created'],
 	'customer.updated': ['customer.updated'],
 	'customer.deleted': ['customer.deleted'],
+	// Subscribes to nothing itself: it stands for an event of a type the other activities subscribed to.
+	'stripe.event': [],
 } as const satisfies Record<ActivityName, readonly EventType[]>;
 
 export function categoryOf(activity: ActivityName): ActivityCategory {
@@ -92,7 +96,58 @@ export interface ActivityOptions {
 	includeRaw?: boolean;
 }
 
-export function toActivities(event: Stripe.Event, options: ActivityOptions = {}): Activity[] {
+/**
+ * The activities of an event of any API version: its object is first lifted to the pinned
+ * version's shape (apiShapes.ts). Throws when the payload cannot be read; `readEvent` does not.
+ */
+export function toActivities(original: Stripe.Event, options: ActivityOptions = {}): Activity[] {
+	const event = currentEvent(original);
+	const built = activitiesOf(event, options);
+	// `raw` is what Stripe sent, not the lifted copy.
+	return options.includeRaw ? built.map((activity) => ({ ...activity, raw: original })) : built;
+}
+
+/**
+ * `toActivities`, except that an event it cannot read becomes one `stripe.event` activity with
+ * the whole event in `raw` and the reason in `warnings`: acknowledged and passed on, never an
+ * error Stripe would retry for three days.
+ */
+export function readEvent(event: Stripe.Event, options: ActivityOptions = {}): Activity[] {
+	try {
+		return toActivities(event, options);
+	} catch (error) {
+		return [unreadableEventActivity(event, error instanceof Error ? error.message : String(error))];
+	}
+}
+
+export function unreadableEventActivity(event: Stripe.Event, reason: string): Activity {
+	const object: Record<string, unknown> = typeof event.data?.object === 'object' && event.data.object !== null ? (event.data.object as unknown as Record<string, unknown>) : {};
+	const customerId = object.object === 'customer' ? object.id : object.customer;
+	const version = typeof event.api_version === 'string' ? `API version ${event.api_version}` : 'an unknown API version';
+	return {
+		activity: 'stripe.event',
+		category: 'event',
+		occurredAt: isoFromEpoch(typeof event.created === 'number' ? event.created : null) ?? '',
+		eventId: event.id,
+		eventType: event.type,
+		livemode: event.livemode === true,
+		account: event.account ?? null,
+		dedupeKey: dedupeKey('stripe.event', event.id),
+		customer: { id: typeof customerId === 'string' ? customerId : null, email: null, name: null },
+		raw: event,
+		warnings: [
+			`The ${event.type} event (${version}) could not be read: ${reason}. It is passed on whole in \`raw\`; see docs/API_VERSIONS.md for the shapes this package reads.`,
+		],
+	};
+}
+
+/** Whether a selection takes `activity`; an event passed on raw goes wherever its event type was subscribed for. */
+export function isSelected(activity: Pick<Activity, 'activity' | 'eventType'>, selected: ReadonlySet<ActivityName>): boolean {
+	if (activity.activity !== 'stripe.event') return selected.has(activity.activity);
+	return [...selected].some((name) => (STRIPE_EVENTS_FOR[name] as readonly string[]).includes(activity.eventType));
+}
+
+function activitiesOf(event: Stripe.Event, options: ActivityOptions): Activity[] {
 	switch (event.type) {
 		case 'customer.subscription.created':
 		case 'customer.subscription.updated':
@@ -115,7 +170,7 @@ export function toActivities(event: Stripe.Event, options: ActivityOptions = {})
 		case 'customer.created':
 		case 'customer.updated':
 		case 'customer.deleted':
-			return [customerActivity(event.data.object, event.type, event, options)];
+			return [customerActivity(event.data.object, event.type, event)];
 		default:
 			return [];
 	}
@@ -137,7 +192,7 @@ export interface Finding {
 
 type Subject = Pick<Activity, 'customer' | 'subscription' | 'invoice' | 'charge' | 'amount'>;
 
-function activityFrom(event: Envelope, finding: Finding, subject: Subject, options: ActivityOptions): Activity {
+function activityFrom(event: Envelope, finding: Finding, subject: Subject): Activity {
 	return {
 		activity: finding.activity,
 		category: ACTIVITIES[finding.activity],
@@ -150,7 +205,6 @@ function activityFrom(event: Envelope, finding: Finding, subject: Subject, optio
 		...subject,
 		...(finding.change ? { change: finding.change } : {}),
 		...(finding.daysLeft !== undefined ? { daysLeft: finding.daysLeft } : {}),
-		...(options.includeRaw ? { raw: event } : {}),
 	};
 }
 
@@ -192,7 +246,7 @@ export function subscriptionActivitiesFrom(
 		subscription: snapshot,
 		amount: money(snapshot.mrr, subscription.currency, localeFor(subscription.customer, options)),
 	};
-	return findings.map((finding) => activityFrom(event, finding, subject, options));
+	return findings.map((finding) => activityFrom(event, finding, subject));
 }
 
 function subscriptionFindings(event: SubscriptionEvent): Finding[] {
@@ -388,7 +442,6 @@ export function invoiceActivity(invoice: Stripe.Invoice, activity: InvoiceActivi
 		event,
 		{ activity, dedupeKey: key },
 		{ customer, invoice: snapshot, amount: money(amount, invoice.currency, localeFor(invoice.customer, options)) },
-		options,
 	);
 }
 
@@ -418,7 +471,6 @@ export function chargeActivity(charge: Stripe.Charge, activity: ChargeActivityNa
 			charge: chargeSnapshot(charge),
 			amount: money(refund ? charge.amount_refunded : charge.amount, charge.currency, localeFor(charge.customer, options)),
 		},
-		options,
 	);
 }
 
@@ -435,7 +487,6 @@ export function disputeActivity(dispute: Stripe.Dispute, event: Envelope, option
 			},
 			amount: money(dispute.amount, dispute.currency, localeFor(charge?.customer ?? null, options)),
 		},
-		options,
 	);
 }
 
@@ -452,10 +503,10 @@ function chargeCustomer(charge: Stripe.Charge): CustomerRef {
 
 export type CustomerActivityName = 'customer.created' | 'customer.updated' | 'customer.deleted';
 
-export function customerActivity(customer: Stripe.Customer, activity: CustomerActivityName, event: Envelope, options: ActivityOptions): Activity {
+export function customerActivity(customer: Stripe.Customer, activity: CustomerActivityName, event: Envelope): Activity {
 	// A customer object has no "updated at", so only the event can tell two updates apart.
 	const key = activity === 'customer.updated' ? dedupeKey(activity, customer.id, event.id) : dedupeKey(activity, customer.id);
-	return activityFrom(event, { activity, dedupeKey: key }, { customer: customerDetails(customer) }, options);
+	return activityFrom(event, { activity, dedupeKey: key }, { customer: customerDetails(customer) });
 }
 
 // ── Shared readers ───────────────────────────────────────────────────────────────────────────

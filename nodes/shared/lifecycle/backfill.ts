@@ -7,6 +7,7 @@ import {
 	endFindings,
 	idOf,
 	invoiceActivity,
+	isSelected,
 	primaryItem,
 	subscriptionActivitiesFrom,
 	TRIAL_EXPIRED_STATUSES,
@@ -16,7 +17,7 @@ import {
 	type Finding,
 } from './activities';
 import { epochNow } from './time';
-import type { Activity, ActivityCategory, ActivityName } from './types';
+import { ACTIVITIES, type Activity, type ActivityCategory, type ActivityName } from './types';
 
 /**
  * Activities of the past rebuilt from objects (PRODUCT.md §5), for a window before the trigger
@@ -120,7 +121,7 @@ export function activitiesFromObjects(objects: BackfillObjects, options: Backfil
 	}
 	for (const customer of objects.customers ?? []) {
 		if (customer.deleted) continue;
-		keep([{ at: customer.created, type: 'customer.created', build: (envelope) => customerActivity(customer, 'customer.created', envelope, activityOptions) }], customer.livemode);
+		keep([{ at: customer.created, type: 'customer.created', build: (envelope) => customerActivity(customer, 'customer.created', envelope) }], customer.livemode);
 	}
 	return sortActivities(activities);
 }
@@ -286,12 +287,16 @@ export interface ActivitySelection {
 	activities?: Iterable<ActivityName>;
 }
 
-/** Activities whose category or name is selected; an empty selection keeps everything. */
+/**
+ * Activities whose category or name is selected, as the trigger selects them (`isSelected`); an
+ * empty selection keeps everything.
+ */
 export function selectActivities(activities: Activity[], selection: ActivitySelection): Activity[] {
 	const categories = new Set(selection.categories ?? []);
-	const names = new Set(selection.activities ?? []);
-	if (categories.size === 0 && names.size === 0) return activities;
-	return activities.filter((activity) => categories.has(activity.category) || names.has(activity.activity));
+	const selected = new Set(selection.activities ?? []);
+	for (const [name, category] of Object.entries(ACTIVITIES)) if (categories.has(category)) selected.add(name as ActivityName);
+	if (selected.size === 0 && categories.size === 0) return activities;
+	return activities.filter((activity) => isSelected(activity, selected));
 }
 
 /** "This activity of this object": the dispute for charge.disputed, else the most specific object. */

@@ -2,7 +2,8 @@ import type { Money } from './money';
 
 /** Values this package produces; Stripe's own objects are the `stripe` package's types. */
 
-export type ActivityCategory = 'trial' | 'subscription' | 'charge' | 'invoice' | 'customer';
+/** `event`: a Stripe event passed on whole because it could not be read (see `stripe.event`). */
+export type ActivityCategory = 'trial' | 'subscription' | 'charge' | 'invoice' | 'customer' | 'event';
 
 export const ACTIVITIES = {
 	'trial.started': 'trial',
@@ -29,6 +30,8 @@ export const ACTIVITIES = {
 	'customer.created': 'customer',
 	'customer.updated': 'customer',
 	'customer.deleted': 'customer',
+	// An event of a subscribed type whose payload could not be read: the event whole in `raw`, the reason in `warnings`.
+	'stripe.event': 'event',
 } as const satisfies Record<string, ActivityCategory>;
 
 export type ActivityName = keyof typeof ACTIVITIES;

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 
-import { toActivities } from '../lifecycle/activities';
+import { readEvent } from '../lifecycle/activities';
+import { currentCharge, currentCustomer, currentDispute, currentInvoice, currentRefund, currentSubscription } from '../lifecycle/apiShapes';
 import { activitiesFromObjects, mergeBackfill } from '../lifecycle/backfill';
 import type { Activity } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
@@ -36,7 +37,7 @@ export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): 
 	const warnings: string[] = [];
 	const ranged = (from: number) => ({ concurrency: scope.concurrency, from, to: scope.to });
 	const catalog = await loadCatalog(stripe);
-	const customers: Stripe.Customer[] = [];
+	const customers: Array<Stripe.Customer | Stripe.DeletedCustomer> = [];
 	const subscriptions: Stripe.Subscription[] = [];
 	const invoices: Stripe.Invoice[] = [];
 	const charges: Stripe.Charge[] = [];
@@ -47,14 +48,16 @@ export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): 
 	let eventsRead = true;
 
 	await Promise.all([
-		collect(stripe.listAll<Stripe.Customer>('/v1/customers', {}, scope.fetchCustomers ? { concurrency: scope.concurrency } : ranged(scope.from)), customers),
-		collect(stripe.listAll<Stripe.Subscription>('/v1/subscriptions', SUBSCRIPTION_LIST_PARAMS, { concurrency: scope.concurrency }), subscriptions, (s) => withCatalog(s, catalog)),
-		collect(stripe.listAll<Stripe.Invoice>('/v1/invoices', {}, ranged(scope.from - INVOICE_LOOKBACK_SECONDS)), invoices),
-		collect(stripe.listAll<Stripe.Charge>('/v1/charges', {}, ranged(scope.from)), charges),
-		collect(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, ranged(scope.from)), refunds),
-		collect(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, ranged(scope.from)), disputes),
+		// Every object is lifted to the pinned version's shape as it arrives (apiShapes.ts).
+		collect(stripe.listAll<Stripe.Customer>('/v1/customers', {}, scope.fetchCustomers ? { concurrency: scope.concurrency } : ranged(scope.from)), customers, currentCustomer),
+		collect(stripe.listAll<Stripe.Subscription>('/v1/subscriptions', SUBSCRIPTION_LIST_PARAMS, { concurrency: scope.concurrency }), subscriptions, (s) => withCatalog(currentSubscription(s), catalog)),
+		collect(stripe.listAll<Stripe.Invoice>('/v1/invoices', {}, ranged(scope.from - INVOICE_LOOKBACK_SECONDS)), invoices, currentInvoice),
+		collect(stripe.listAll<Stripe.Charge>('/v1/charges', {}, ranged(scope.from)), charges, currentCharge),
+		collect(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, ranged(scope.from)), refunds, currentRefund),
+		collect(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, ranged(scope.from)), disputes, currentDispute),
+		// Each event comes in the version it was created with; one that cannot be read is passed on raw.
 		consume(stripe.listAll<Stripe.Event>('/v1/events', {}, ranged(eventsFrom)), (event) =>
-			eventActivities.push(...toActivities(event, { locale: scope.locale })),
+			eventActivities.push(...readEvent(event, { locale: scope.locale })),
 		).catch((error: unknown) => {
 			// Without Events read access the history still comes from objects, just less exactly.
 			if (!(error instanceof StripeApiError) || error.httpCode !== 403) throw error;
@@ -75,7 +78,7 @@ export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): 
 	const byId = new Map(customers.map((customer) => [customer.id, customer]));
 	const activities = merged.map((activity) => {
 		const customer = activity.customer.id ? byId.get(activity.customer.id) : undefined;
-		if (!customer || activity.customer.email) return activity;
+		if (!customer || customer.deleted || activity.customer.email) return activity;
 		return { ...activity, customer: { ...activity.customer, email: customer.email ?? null, name: activity.customer.name ?? customer.name ?? null } };
 	});
 	return { activities, eventsFrom: eventsRead ? eventsFrom : null, warnings };
@@ -86,6 +89,6 @@ function inWindow(activity: Activity, scope: BackfillScope): boolean {
 	return at >= scope.from && at < scope.to;
 }
 
-async function collect<T>(objects: AsyncIterable<T>, into: T[], map: (object: T) => T = (object) => object): Promise<void> {
-	await consume(objects, (object) => into.push(map(object)));
+async function collect<T>(objects: AsyncIterable<unknown>, into: T[], lift: (object: unknown) => T): Promise<void> {
+	await consume(objects, (object) => into.push(lift(object)));
 }

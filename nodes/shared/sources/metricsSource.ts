@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 
-import { toActivities } from '../lifecycle/activities';
+import { readEvent } from '../lifecycle/activities';
+import { currentCharge, currentCustomer, currentDispute, currentRefund, currentSubscription } from '../lifecycle/apiShapes';
 import { SaasMetricsBuilder, type SaasMetricsOptions } from '../lifecycle/metrics';
 import { PaymentMetricsBuilder, type PaymentMetricsOptions } from '../lifecycle/paymentMetrics';
 import type { PaymentReport } from '../lifecycle/types';
@@ -28,12 +29,19 @@ export async function loadSaasMetrics(
 	const builder = new SaasMetricsBuilder(options);
 	for (const product of catalog.products.values()) builder.addProduct(product);
 	for await (const subscription of stripe.listAll<Stripe.Subscription>('/v1/subscriptions', SUBSCRIPTION_LIST_PARAMS, { concurrency: options.concurrency })) {
-		builder.addSubscription(withCatalog(subscription, catalog));
+		builder.addSubscription(withCatalog(currentSubscription(subscription), catalog));
 	}
 	if (options.exactSince !== undefined) {
 		const events = stripe.listAll<Stripe.Event>('/v1/events', { types: ['customer.subscription.updated'] }, { concurrency: options.concurrency, from: options.exactSince });
 		// Without Events read access the report still stands, on object timestamps alone.
-		await consume(events, (event) => toActivities(event).forEach((activity) => builder.addActivity(activity))).catch((error: unknown) => {
+		const read = (event: Stripe.Event) => {
+			// An event that cannot be read leaves its plan change out, and says so.
+			for (const activity of readEvent(event)) {
+				if (activity.activity === 'stripe.event') warnings.push(...(activity.warnings ?? []));
+				else builder.addActivity(activity);
+			}
+		};
+		await consume(events, read).catch((error: unknown) => {
 			if (!(error instanceof StripeApiError) || error.httpCode !== 403) throw error;
 			warnings.push(`Plan changes come from object timestamps only: ${error.message}.`);
 		});
@@ -48,10 +56,10 @@ export async function loadPaymentReport(
 	const builder = new PaymentMetricsBuilder(options);
 	const range = { concurrency: options.concurrency, from: options.from, to: options.to };
 	await Promise.all([
-		consume(stripe.listAll<Stripe.Charge>('/v1/charges', {}, range), (charge) => builder.addCharge(charge)),
-		consume(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, range), (refund) => builder.addRefund(refund)),
-		consume(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, range), (dispute) => builder.addDispute(dispute)),
-		consume(stripe.listAll<Stripe.Customer>('/v1/customers', {}, range), (customer) => builder.addCustomer(customer)),
+		consume(stripe.listAll<Stripe.Charge>('/v1/charges', {}, range), (charge) => builder.addCharge(currentCharge(charge))),
+		consume(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, range), (refund) => builder.addRefund(currentRefund(refund))),
+		consume(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, range), (dispute) => builder.addDispute(currentDispute(dispute))),
+		consume(stripe.listAll<Stripe.Customer>('/v1/customers', {}, range), (customer) => builder.addCustomer(currentCustomer(customer))),
 	]);
 	return builder.report();
 }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 
+import { currentCharge, currentCustomer, currentInvoice, currentSubscription } from '../lifecycle/apiShapes';
 import { ProfileBuilder, type ProfileOptions } from '../lifecycle/profiles';
 import type { Profile } from '../lifecycle/types';
 import type { StripeClient } from '../transport/stripeClient';
@@ -29,24 +30,24 @@ export async function loadProfiles(stripe: StripeClient, scope: ProfileScope, op
 	const listing = { concurrency: scope.customerId ? 1 : scope.concurrency };
 
 	if (scope.customerId) {
-		builder.addCustomer(await stripe.request<Stripe.Customer>('GET', `/v1/customers/${encodeURIComponent(scope.customerId)}`));
+		builder.addCustomer(currentCustomer(await stripe.request<Stripe.Customer>('GET', `/v1/customers/${encodeURIComponent(scope.customerId)}`)));
 	} else {
 		const customerParams = scope.email ? { email: scope.email } : {};
 		for await (const customer of stripe.listAll<Stripe.Customer>('/v1/customers', customerParams, { ...listing, from: scope.createdFrom, to: scope.createdTo })) {
-			builder.addCustomer(customer);
+			builder.addCustomer(currentCustomer(customer));
 		}
 	}
 
 	const catalog = await loadCatalog(stripe);
 	const work: Array<Promise<void>> = [
 		consume(stripe.listAll<Stripe.Subscription>('/v1/subscriptions', { ...SUBSCRIPTION_LIST_PARAMS, ...byCustomer }, listing), (subscription) =>
-			builder.addSubscription(withCatalog(subscription, catalog)),
+			builder.addSubscription(withCatalog(currentSubscription(subscription), catalog)),
 		),
 	];
 	if (scope.includePayments) {
 		work.push(
-			consume(stripe.listAll<Stripe.Charge>('/v1/charges', byCustomer, listing), (charge) => builder.addCharge(charge)),
-			consume(stripe.listAll<Stripe.Invoice>('/v1/invoices', { ...byCustomer, status: 'paid' }, listing), (invoice) => builder.addInvoice(invoice)),
+			consume(stripe.listAll<Stripe.Charge>('/v1/charges', byCustomer, listing), (charge) => builder.addCharge(currentCharge(charge))),
+			consume(stripe.listAll<Stripe.Invoice>('/v1/invoices', { ...byCustomer, status: 'paid' }, listing), (invoice) => builder.addInvoice(currentInvoice(invoice))),
 		);
 	}
 	await Promise.all(work);

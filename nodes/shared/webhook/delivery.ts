@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 
-import { toActivities } from '../lifecycle/activities';
+import { isSelected, readEvent } from '../lifecycle/activities';
 import type { Activity, ActivityName } from '../lifecycle/types';
 import type { DeliveryDeduplicator } from './dedupe';
 import { verifyStripeSignature } from './signature';
@@ -52,9 +52,8 @@ export function handleDelivery(delivery: Delivery, settings: DeliverySettings): 
 	if (event.livemode !== (settings.keyMode === 'live')) {
 		return { kind: 'acknowledge', status: 200, reason: 'mode_mismatch', eventId: event.id };
 	}
-	const activities = toActivities(event, { includeRaw: settings.includeRaw }).filter((activity) =>
-		settings.selected.has(activity.activity),
-	);
+	// A payload that cannot be read is acknowledged and passed on as `stripe.event`, never retried for days.
+	const activities = readEvent(event, { includeRaw: settings.includeRaw }).filter((activity) => isSelected(activity, settings.selected));
 	if (activities.length === 0) return { kind: 'acknowledge', status: 200, reason: 'not_selected', eventId: event.id };
 	// Recorded last: a rejected or dropped delivery must not hide a later valid retry of the event.
 	if (!settings.deduplicator.firstDelivery(event.id, settings.now)) {

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type Stripe from 'stripe';
 
 import { primaryItem } from '../activities';
+import { currentObject } from '../apiShapes';
 import type { Activity, ActivityName } from '../types';
 import { STEPS, type PlaybookStep } from './steps';
 
@@ -278,7 +279,9 @@ export type Fetched =
 	| Stripe.ApiList<Stripe.Invoice>;
 
 /** `subject` completed with the answer to its fetch plan; the input is left unchanged. */
-export function applyFetched(subject: PlaybookSubject, fetched: Fetched): PlaybookSubject {
+export function applyFetched(subject: PlaybookSubject, answer: Fetched): PlaybookSubject {
+	// Read in the shape of whatever API version answered (apiShapes.ts).
+	const fetched = currentObject(answer);
 	switch (fetched.object) {
 		case 'customer':
 			return withCustomer(subject, fetched);
