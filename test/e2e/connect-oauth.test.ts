@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import type { RunningEmulator } from '../emulator';
 import type { N8nInstance } from '../n8n';
+import { emulatorConnectCredential } from '../support/credentials';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -60,13 +61,11 @@ async function runGetManyProfiles(credential: { id: string; name: string }): Pro
 }
 
 it('connects an account through n8n\'s OAuth flow, reads its profiles, and explains a revoked token', async () => {
-	const credential = await n8n.createCredential('stripeConnectOAuth2Api', 'Stripe Connect (emulator)', {
-		clientId: stripe.oauth.clientId,
-		clientSecret: stripe.keys.secretTest,
-		authUrl: `${stripe.url}/oauth/authorize`,
-		accessTokenUrl: `${stripe.url}/oauth/token`,
-		apiBaseUrl: stripe.url,
-	});
+	const credential = await n8n.createCredential(
+		'stripeConnectOAuth2Api',
+		'Stripe Connect (emulator)',
+		emulatorConnectCredential(stripe, stripe.oauth.clientId, stripe.keys.secretTest),
+	);
 
 	const page = await authorizeInBrowser(credential.id);
 	expect(page).not.toMatch(/error/i);

@@ -7,6 +7,7 @@ import type { IConnections, INode } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import type { RunningEmulator } from '../emulator';
 import { declaredTypes, type N8nInstance } from '../n8n';
+import { emulatorKeyCredential } from '../support/credentials';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -62,11 +63,7 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 	it('stores a credential of the package type without writing the key to its logs', async () => {
 		const apiKey = `rk_test_${randomBytes(16).toString('hex')}`;
 
-		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe e2e', {
-			apiKey,
-			accountId: '',
-			baseUrl: 'http://127.0.0.1:9',
-		});
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe e2e', emulatorKeyCredential({ url: 'http://127.0.0.1:9' }, apiKey));
 		const stored = await n8n.rest<{ type: string }>('GET', `/credentials/${credential.id}`);
 
 		expect(stored.type).toBe('stripeRestrictedKeyApi');
@@ -106,11 +103,7 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 
 	it('runs the Stripe Lifecycle node against the Stripe emulator with a stored credential', async () => {
 		const apiKey = stripe.keys.secretTest;
-		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', {
-			apiKey,
-			accountId: '',
-			baseUrl: stripe.url,
-		});
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, apiKey));
 		const path = uniquePath('check-permissions');
 		const workflowId = await n8n.importWorkflow({
 			name: 'e2e check permissions',

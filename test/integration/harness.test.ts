@@ -19,6 +19,7 @@ import { stripeClient, toNodeError } from '../../nodes/shared/transport';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import { STRIPE_API_VERSION } from '../../nodes/shared/transport/stripeClient';
 import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, deduplicationStore, runNode } from './support/n8nCore';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const RESTRICTED_KEY = 'rk_test_51HarnessKeyabcd';
 /** The server answers this key with Stripe's 401, as for a rolled key. */
@@ -90,7 +91,7 @@ beforeEach(() => {
 });
 
 function credentialsFor(apiKey: string) {
-	return { stripeRestrictedKeyApi: { apiKey, baseUrl: fakeStripe.baseUrl, accountId: 'acct_1' } };
+	return { stripeRestrictedKeyApi: emulatorKeyCredential({ url: fakeStripe.baseUrl }, apiKey, 'acct_1') };
 }
 
 const checkPermissions = { resource: 'account', operation: 'checkPermissions' };
@@ -141,6 +142,23 @@ describe('runNode: StripeLifecycle in n8n-core', () => {
 		expect(message).toContain('does not hold a secret or restricted key');
 		expect(description).toContain('rk_live_');
 		expect(`${message} ${description}`).not.toContain('SECRETISH');
+		expect(fakeStripe.received).toHaveLength(0);
+	});
+
+	it.each([
+		['a user name and password in it', (port: number) => `http://stripe:hunter2@127.0.0.1:${port}`, /contains a user name or password/],
+		// 0.0.0.0 reaches this machine's servers but is not a loopback address: plain http is refused.
+		['plain http to a host that is not loopback', (port: number) => `http://0.0.0.0:${port}`, /plain http to another machine: use https/],
+	])('refuses a custom base URL with %s before any request, saying why', async (_case, baseUrl, reason) => {
+		const port = Number(new URL(fakeStripe.baseUrl).port);
+		const credentials = { stripeRestrictedKeyApi: { ...credentialsFor(RESTRICTED_KEY).stripeRestrictedKeyApi, baseUrl: baseUrl(port) } };
+
+		const error = (await runNode({ node: new StripeLifecycle(), parameters: checkPermissions, credentials }).catch((caught: unknown) => caught)) as NodeOperationError;
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toBe('No request was sent: the Stripe credential points to a URL it may not use');
+		expect(error.description).toMatch(reason);
+		expect(JSON.stringify(error)).not.toContain('hunter2');
 		expect(fakeStripe.received).toHaveLength(0);
 	});
 
