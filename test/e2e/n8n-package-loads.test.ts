@@ -3,11 +3,12 @@
  * `.n8n/nodes`, n8n loads its types, and workflows using them import, activate and run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IConnections, INode } from 'n8n-workflow';
+import { CREDENTIAL_BLANKING_VALUE, type IConnections, type IDataObject, type INode } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import type { RunningEmulator } from '../emulator';
 import { declaredTypes, type N8nInstance } from '../n8n';
 import { emulatorKeyCredential } from '../support/credentials';
+import { startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -134,5 +135,43 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 		const [execution] = await n8n.waitForExecutions(workflowId, 1);
 		expect(execution.status).toBe('success');
 		expect(n8n.logs()).not.toContain(apiKey);
+	});
+
+	it("refuses to send the key outside the URL rule in n8n's own credential test and credential probe, saying why", async () => {
+		const listener = await startListener();
+		try {
+			const apiKey = stripe.keys.secretTest;
+			const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe credential test', emulatorKeyCredential(stripe, apiKey));
+			// What an editor who cannot see the key sends on "Test" after changing the URL: the key stays blanked and n8n fills it in.
+			const data = (changes: IDataObject) => ({ apiKey: CREDENTIAL_BLANKING_VALUE, accountId: '', customBaseUrl: true, baseUrl: stripe.url, ...changes });
+			const test = async (changes: IDataObject) =>
+				await n8n.rest<{ status: string; message: string }>('POST', '/credentials/test', { credentials: { ...credential, data: data(changes) } });
+
+			expect(await test({})).toMatchObject({ status: 'OK' });
+			expect(await test({ baseUrl: `http://stripe:hunter2@127.0.0.1:${listener.port}` })).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/^No request was sent\. The API Base URL http:\/\/127\.0\.0\.1:\d+ contains a user name or password/),
+			});
+			expect(await test({ baseUrl: `http://0.0.0.0:${listener.port}` })).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/plain http to another machine: use https/),
+			});
+
+			// n8n 2.40's probe sends a stored credential to a `testUrl` stored with it; the key must not follow.
+			await n8n.rest('PATCH', `/credentials/${credential.id}`, {
+				...credential,
+				data: data({ testUrl: `http://127.0.0.1:${listener.port}/probe`, serviceOrigin: `http://127.0.0.1:${listener.port}` }),
+			});
+			expect(await n8n.rest('POST', `/credentials/${credential.id}/probe`)).toMatchObject({
+				status: 'Error',
+				message: expect.stringMatching(/goes only to Stripe and http:\/\/127\.0\.0\.1:\d+, not to http:\/\/127\.0\.0\.1:/),
+			});
+
+			expect(listener.received).toEqual([]);
+			expect(n8n.logs()).not.toContain(apiKey);
+			expect(n8n.logs()).not.toContain('hunter2');
+		} finally {
+			await listener.close();
+		}
 	});
 });
