@@ -5,9 +5,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
+import { CREDENTIAL_BLANKING_VALUE, type IDataObject } from 'n8n-workflow';
+
 import type { RunningEmulator } from '../emulator';
 import type { N8nInstance } from '../n8n';
 import { emulatorConnectCredential } from '../support/credentials';
+import { startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -97,4 +100,35 @@ it('connects an account through n8n\'s OAuth flow, reads its profiles, and expla
 	expect(records.flat()).toHaveLength(2);
 	const searched = [n8n.logs(), ...records.flat(), JSON.stringify(connected.body), JSON.stringify(revoked.body)].join('\n');
 	expect(secrets.filter((secret) => searched.includes(secret))).toEqual([]);
+}, 120_000);
+
+it('never lets n8n send the platform secret key or an access token outside the URL rule', async () => {
+	const listener = await startListener();
+	try {
+		const fields = emulatorConnectCredential(stripe, stripe.oauth.clientId, stripe.keys.secretTest);
+		// A token URL with user:pass@: n8n refuses to start the OAuth flow, so no code is ever traded at it.
+		const refusedTokenUrl = await n8n.createCredential('stripeConnectOAuth2Api', 'Stripe Connect (refused token URL)', {
+			...fields,
+			customAccessTokenUrl: `http://platform:hunter2@127.0.0.1:${listener.port}/oauth/token`,
+		});
+		await expect(n8n.rest('GET', `/oauth2-credential/auth?id=${refusedTokenUrl.id}`)).rejects.toThrow(/OAuth url is not a valid URL/);
+
+		// A connected credential whose API base URL an editor changes: n8n's credential test sends the
+		// access token only to an allowed URL (a refused one resolves to text n8n reports as ERR_INVALID_URL).
+		const credential = await n8n.createCredential('stripeConnectOAuth2Api', 'Stripe Connect (credential test)', fields);
+		expect(await authorizeInBrowser(credential.id)).not.toMatch(/error/i);
+		const test = async (changes: IDataObject) =>
+			await n8n.rest<{ status: string; message: string }>('POST', '/credentials/test', {
+				credentials: { ...credential, data: { ...fields, clientSecret: CREDENTIAL_BLANKING_VALUE, ...changes } },
+			});
+		expect(await test({})).toMatchObject({ status: 'OK' });
+		for (const apiBaseUrl of [`http://platform:hunter2@127.0.0.1:${listener.port}`, `http://0.0.0.0:${listener.port}`]) {
+			expect(await test({ apiBaseUrl })).toEqual({ status: 'Error', message: 'ERR_INVALID_URL' });
+		}
+
+		expect(listener.received).toEqual([]);
+		expect(n8n.logs()).not.toContain(stripe.keys.secretTest);
+	} finally {
+		await listener.close();
+	}
 }, 120_000);
