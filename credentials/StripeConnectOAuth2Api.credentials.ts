@@ -116,6 +116,8 @@ export class StripeConnectOAuth2Api implements ICredentialType {
 			url: '/v1/customers',
 			qs: { limit: 1 },
 			headers: { 'Stripe-Version': STRIPE_API_VERSION },
+			// n8n re-attaches the credential on a redirect to another host unless told not to.
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
 	};
 }

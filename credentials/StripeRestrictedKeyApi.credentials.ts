@@ -105,6 +105,8 @@ export class StripeRestrictedKeyApi implements ICredentialType {
 			url: '/v1/webhook_endpoints',
 			qs: { limit: 1 },
 			headers: { 'Stripe-Version': STRIPE_API_VERSION },
+			// n8n re-attaches the credential on a redirect to another host unless told not to.
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
 	};
 }

@@ -4,6 +4,8 @@
  * code for a token; a Stripe Lifecycle node then reads that account's profiles with it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import { CREDENTIAL_BLANKING_VALUE, type IDataObject } from 'n8n-workflow';
 
@@ -124,6 +126,18 @@ it('never lets n8n send the platform secret key or an access token outside the U
 		expect(await test({})).toMatchObject({ status: 'OK' });
 		for (const apiBaseUrl of [`http://platform:hunter2@127.0.0.1:${listener.port}`, `http://0.0.0.0:${listener.port}`]) {
 			expect(await test({ apiBaseUrl })).toEqual({ status: 'Error', message: 'ERR_INVALID_URL' });
+		}
+		// An allowed URL that redirects elsewhere: the test request follows it without the token.
+		const elsewhere = await startListener();
+		const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
+		await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+		try {
+			await test({ apiBaseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
+			expect(elsewhere.received.length).toBeGreaterThan(0);
+			expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
+		} finally {
+			redirecting.close();
+			await elsewhere.close();
 		}
 
 		expect(listener.received).toEqual([]);

@@ -3,6 +3,8 @@
  * `.n8n/nodes`, n8n loads its types, and workflows using them import, activate and run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CREDENTIAL_BLANKING_VALUE, type IConnections, type IDataObject, type INode } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import type { RunningEmulator } from '../emulator';
@@ -166,6 +168,19 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 				status: 'Error',
 				message: expect.stringMatching(/goes only to Stripe and http:\/\/127\.0\.0\.1:\d+, not to http:\/\/127\.0\.0\.1:/),
 			});
+
+			// An allowed URL that redirects elsewhere: the test request follows it without the key.
+			const elsewhere = await startListener();
+			const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
+			await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+			try {
+				await test({ baseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
+				expect(elsewhere.received.length).toBeGreaterThan(0);
+				expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
+			} finally {
+				redirecting.close();
+				await elsewhere.close();
+			}
 
 			expect(listener.received).toEqual([]);
 			expect(n8n.logs()).not.toContain(apiKey);

@@ -162,6 +162,26 @@ describe('runNode: StripeLifecycle in n8n-core', () => {
 		expect(fakeStripe.received).toHaveLength(0);
 	});
 
+	it('does not let the key follow a redirect to another host', async () => {
+		const elsewhere: IncomingHttpHeaders[] = [];
+		const other = createServer((req, res) => {
+			elsewhere.push(req.headers);
+			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"object":"list","data":[],"has_more":false}');
+		});
+		await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+		const redirecting = createServer((req, res) => res.writeHead(302, { Location: `http://127.0.0.1:${(other.address() as AddressInfo).port}${req.url}` }).end());
+		await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+		try {
+			const credentials = { stripeRestrictedKeyApi: emulatorKeyCredential({ url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` }, RESTRICTED_KEY) };
+			await runNode({ node: new StripeLifecycle(), parameters: checkPermissions, credentials, continueOnFail: true });
+
+			expect(elsewhere.length).toBeGreaterThan(0);
+			expect(elsewhere.map((headers) => headers.authorization)).toEqual(elsewhere.map(() => undefined));
+		} finally {
+			await Promise.all([other, redirecting].map(async (server) => await new Promise((resolve) => server.close(resolve))));
+		}
+	});
+
 	it('surfaces a rejected key as a NodeApiError with what to do', async () => {
 		await expect(runNode({ node: new StripeLifecycle(), parameters: checkPermissions, credentials: credentialsFor(REVOKED_KEY) })).rejects.toMatchObject({
 			constructor: NodeApiError,

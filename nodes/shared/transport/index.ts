@@ -149,6 +149,8 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 					ignoreHttpStatusErrors: true,
 					json: false,
 					timeout: 30000,
+					// n8n re-attaches the Authorization header on a redirect to another host unless told not to.
+					sendCredentialsOnCrossOriginRedirect: false,
 				})
 				.catch((error: unknown) => {
 					const answer = answerFromError(error);
