@@ -1,6 +1,14 @@
 import type { ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
 
+import {
+	allowedUrlExpression,
+	STRIPE_API_BASE_URL,
+	STRIPE_CONNECT_AUTHORIZE_URL,
+	STRIPE_CONNECT_TOKEN_URL,
+} from '../nodes/shared/transport/baseUrl';
 import { STRIPE_API_VERSION } from '../nodes/shared/transport/stripeClient';
+
+const customOnly = { show: { customBaseUrl: [true] } };
 
 /**
  * "Connect with Stripe": a platform's users grant it access to their own Stripe accounts, and
@@ -32,20 +40,53 @@ export class StripeConnectOAuth2Api implements ICredentialType {
 			default: 'authorizationCode',
 		},
 		{
-			displayName: 'Authorization URL',
-			name: 'authUrl',
+			displayName: 'Custom API Base URL',
+			name: 'customBaseUrl',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to use a proxy or a local Stripe emulator instead of Stripe (https://api.stripe.com, https://connect.stripe.com). The token URL receives the platform secret key and the API base URL the access tokens: https only, or http only to 127.0.0.0/8, localhost or [::1]; a user name or password in a URL is never accepted.',
+		},
+		{
+			displayName: 'API Base URL',
+			name: 'apiBaseUrl',
 			type: 'string',
-			default: 'https://connect.stripe.com/oauth/authorize',
 			required: true,
-			description: 'Change only for a local Stripe emulator',
+			default: '',
+			placeholder: 'https://stripe-proxy.example.com',
+			displayOptions: customOnly,
+		},
+		{
+			displayName: 'Authorization URL',
+			name: 'customAuthUrl',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: 'https://stripe-proxy.example.com/oauth/authorize',
+			displayOptions: customOnly,
 		},
 		{
 			displayName: 'Access Token URL',
-			name: 'accessTokenUrl',
+			name: 'customAccessTokenUrl',
 			type: 'string',
-			default: 'https://connect.stripe.com/oauth/token',
 			required: true,
-			description: 'Change only for a local Stripe emulator',
+			default: '',
+			placeholder: 'https://stripe-proxy.example.com/oauth/token',
+			displayOptions: customOnly,
+		},
+		{
+			// n8n's OAuth2 flow reads these two itself; they resolve to Stripe's, or to the custom
+			// URLs only when those pass the rule in baseUrl.ts.
+			displayName: 'Authorization URL (resolved)',
+			name: 'authUrl',
+			type: 'hidden',
+			default: allowedUrlExpression('$self', 'customAuthUrl', STRIPE_CONNECT_AUTHORIZE_URL),
+		},
+		{
+			displayName: 'Access Token URL (resolved)',
+			name: 'accessTokenUrl',
+			type: 'hidden',
+			default: allowedUrlExpression('$self', 'customAccessTokenUrl', STRIPE_CONNECT_TOKEN_URL),
 		},
 		{
 			displayName: 'Scope',
@@ -66,21 +107,17 @@ export class StripeConnectOAuth2Api implements ICredentialType {
 			type: 'hidden',
 			default: 'body',
 		},
-		{
-			displayName: 'API Base URL',
-			name: 'apiBaseUrl',
-			type: 'string',
-			default: 'https://api.stripe.com',
-			description: 'Change only to reach Stripe through a proxy or a local Stripe emulator',
-		},
 	];
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.apiBaseUrl.replace(/\\/+$/, "")}}',
+			// n8n attaches the access token itself, so the rule is in the expression.
+			baseURL: allowedUrlExpression('$credentials', 'apiBaseUrl', STRIPE_API_BASE_URL),
 			url: '/v1/customers',
 			qs: { limit: 1 },
 			headers: { 'Stripe-Version': STRIPE_API_VERSION },
+			// n8n re-attaches the credential on a redirect to another host unless told not to.
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
 	};
 }

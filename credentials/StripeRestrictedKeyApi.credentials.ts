@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { keyMode } from '../nodes/shared/transport/apiKey';
+import { checkCredentialUrl, keyMayGoTo, requestTarget, STRIPE_API_BASE_URL, urlOrigin } from '../nodes/shared/transport/baseUrl';
 import { REQUIRED_PERMISSIONS } from '../nodes/shared/transport/permissions';
 import { STRIPE_API_VERSION } from '../nodes/shared/transport/stripeClient';
 
@@ -47,11 +48,22 @@ export class StripeRestrictedKeyApi implements ICredentialType {
 			description: 'Act on a Stripe Connect account: sent as the Stripe-Account header on every call. Leave empty for your own account.',
 		},
 		{
+			displayName: 'Custom API Base URL',
+			name: 'customBaseUrl',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to send requests, and with them the key, somewhere other than https://api.stripe.com: a proxy (https only) or a local Stripe emulator (http only to 127.0.0.0/8, localhost or [::1]). A user name or password in the URL is never accepted.',
+		},
+		{
 			displayName: 'API Base URL',
 			name: 'baseUrl',
 			type: 'string',
-			default: 'https://api.stripe.com',
-			description: 'Change only to reach Stripe through a proxy or a local Stripe emulator',
+			required: true,
+			default: '',
+			placeholder: 'https://stripe-proxy.example.com',
+			description: 'The proxy or emulator that receives every request and the key. https, or http only to this machine.',
+			displayOptions: { show: { customBaseUrl: [true] } },
 		},
 	];
 
@@ -63,6 +75,16 @@ export class StripeRestrictedKeyApi implements ICredentialType {
 		if (!keyMode(apiKey)) {
 			throw new Error(
 				'This is not a Stripe secret or restricted key. Paste a key that starts with rk_live_, rk_test_, sk_live_ or sk_test_; publishable keys (pk_) cannot read data.',
+			);
+		}
+		// Every request that carries the key passes here, including the ones n8n makes without this
+		// package's transport (the credential test, an HTTP Request node using this credential).
+		const base = checkCredentialUrl('API Base URL', credentials.baseUrl, credentials.customBaseUrl === true, STRIPE_API_BASE_URL);
+		if ('refused' in base) throw new Error(`No request was sent. ${base.refused}`);
+		const target = requestTarget(requestOptions.baseURL, requestOptions.url ?? (requestOptions as { uri?: string }).uri);
+		if (!keyMayGoTo(target, base.url)) {
+			throw new Error(
+				`No request was sent: this credential's key goes only to Stripe${base.url === STRIPE_API_BASE_URL ? '' : ` and ${urlOrigin(base.url)}`}, not to ${urlOrigin(target) || 'this URL'}.`,
 			);
 		}
 		const accountId = String(credentials.accountId ?? '').trim();
@@ -78,10 +100,13 @@ export class StripeRestrictedKeyApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			// authenticate() refuses a base URL outside the rule before the key is attached.
+			baseURL: `={{ $credentials.customBaseUrl === true ? String($credentials.baseUrl || "").trim().replace(/\\/+$/, "") : "${STRIPE_API_BASE_URL}" }}`,
 			url: '/v1/webhook_endpoints',
 			qs: { limit: 1 },
 			headers: { 'Stripe-Version': STRIPE_API_VERSION },
+			// n8n re-attaches the credential on a redirect to another host unless told not to.
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
 	};
 }

@@ -12,6 +12,7 @@ import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.nod
 import { encodeStripeParams, type StripeParams } from '../../nodes/shared/transport/formEncoding';
 import { STRIPE_API_VERSION, type StripeList } from '../../nodes/shared/transport/stripeClient';
 import { runNode } from '../../test/integration/support/n8nCore';
+import { emulatorKeyCredential } from '../../test/support/credentials';
 
 export interface ListSpec {
 	path: string;
@@ -54,7 +55,7 @@ async function runOperation(job: Extract<WorkerJob, { kind: 'node' }>): Promise<
 	const [items] = await runNode({
 		node: new StripeLifecycle(),
 		parameters: job.parameters,
-		credentials: { stripeRestrictedKeyApi: { apiKey: job.apiKey, baseUrl: job.url, accountId: '' } },
+		credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(job, job.apiKey) },
 	});
 	return items.length;
 }

@@ -22,6 +22,7 @@ import Stripe from 'stripe';
 import { runScenario, startEmulator, type RunningEmulator } from '../../test/emulator';
 import { startN8n, type N8nInstance, type WorkflowDefinition } from '../../test/n8n';
 import { runPool, settleExecutions, TRIGGER, triggerWorkflow } from '../../test/reliability/support';
+import { emulatorKeyCredential } from '../../test/support/credentials';
 import { N8N_START_TIMEOUT_MS } from '../../test/support/stack';
 import { spread, type Spread } from '../stats';
 
@@ -202,7 +203,7 @@ export async function runN8nWebhookBenchmark(settings: N8nWebhookSettings, log: 
 		// Before any endpoint exists, so the emulator delivers nothing of its own to n8n.
 		const event = sampleEvent(stripe);
 		n8n = await startN8n({ env: settings.n8nEnv, startTimeoutMs: N8N_START_TIMEOUT_MS });
-		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 		const trigger = triggerWorkflow(credential, [ACTIVITY]);
 		const triggerWorkflowId = await n8n.importWorkflow({ ...trigger.workflow, name: `bench ${ACTIVITY} ${trigger.webhookId.slice(0, 8)}` });
 		await n8n.activateWorkflow(triggerWorkflowId);

@@ -9,6 +9,7 @@ import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import { PERMISSION_NAMES, seedDemoAccount, startEmulator, type Permissions, type PermissionResource, type RunningEmulator, type SeedSummary } from '../emulator';
 import { ensureN8n, packPackage, startN8n, type CredentialReference, type N8nInstance, type N8nOwner } from '../n8n';
 import { REPO_ROOT } from '../n8n/package';
+import { emulatorKeyCredential } from '../support/credentials';
 import { startInbox, type Inbox } from './inbox';
 import { importTemplates, type TemplateImport } from './templates';
 
@@ -124,11 +125,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 		});
 		stopped.push(() => n8n.stop());
 
-		const stripeCredential = await upsertCredential(n8n, 'stripeRestrictedKeyApi', STRIPE_CREDENTIAL_NAME, {
-			apiKey: stripeApiKey,
-			accountId: '',
-			baseUrl: emulator ? emulator.url : 'https://api.stripe.com',
-		});
+		const stripeCredential = await upsertCredential(
+			n8n,
+			'stripeRestrictedKeyApi',
+			STRIPE_CREDENTIAL_NAME,
+			// A real account is reached at Stripe's own URL, so the custom URL toggle stays off.
+			emulator ? emulatorKeyCredential(emulator, stripeApiKey) : { apiKey: stripeApiKey, accountId: '', customBaseUrl: false },
+		);
 		const smtpCredential = await upsertCredential(n8n, 'smtp', SMTP_CREDENTIAL_NAME, {
 			user: 'dev',
 			password: 'dev',

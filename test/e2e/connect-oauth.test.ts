@@ -4,9 +4,15 @@
  * code for a token; a Stripe Lifecycle node then reads that account's profiles with it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { CREDENTIAL_BLANKING_VALUE, type IDataObject } from 'n8n-workflow';
 
 import type { RunningEmulator } from '../emulator';
 import type { N8nInstance } from '../n8n';
+import { emulatorConnectCredential } from '../support/credentials';
+import { startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -60,13 +66,11 @@ async function runGetManyProfiles(credential: { id: string; name: string }): Pro
 }
 
 it('connects an account through n8n\'s OAuth flow, reads its profiles, and explains a revoked token', async () => {
-	const credential = await n8n.createCredential('stripeConnectOAuth2Api', 'Stripe Connect (emulator)', {
-		clientId: stripe.oauth.clientId,
-		clientSecret: stripe.keys.secretTest,
-		authUrl: `${stripe.url}/oauth/authorize`,
-		accessTokenUrl: `${stripe.url}/oauth/token`,
-		apiBaseUrl: stripe.url,
-	});
+	const credential = await n8n.createCredential(
+		'stripeConnectOAuth2Api',
+		'Stripe Connect (emulator)',
+		emulatorConnectCredential(stripe, stripe.oauth.clientId, stripe.keys.secretTest),
+	);
 
 	const page = await authorizeInBrowser(credential.id);
 	expect(page).not.toMatch(/error/i);
@@ -98,4 +102,47 @@ it('connects an account through n8n\'s OAuth flow, reads its profiles, and expla
 	expect(records.flat()).toHaveLength(2);
 	const searched = [n8n.logs(), ...records.flat(), JSON.stringify(connected.body), JSON.stringify(revoked.body)].join('\n');
 	expect(secrets.filter((secret) => searched.includes(secret))).toEqual([]);
+}, 120_000);
+
+it('never lets n8n send the platform secret key or an access token outside the URL rule', async () => {
+	const listener = await startListener();
+	try {
+		const fields = emulatorConnectCredential(stripe, stripe.oauth.clientId, stripe.keys.secretTest);
+		// A token URL with user:pass@: n8n refuses to start the OAuth flow, so no code is ever traded at it.
+		const refusedTokenUrl = await n8n.createCredential('stripeConnectOAuth2Api', 'Stripe Connect (refused token URL)', {
+			...fields,
+			customAccessTokenUrl: `http://platform:hunter2@127.0.0.1:${listener.port}/oauth/token`,
+		});
+		await expect(n8n.rest('GET', `/oauth2-credential/auth?id=${refusedTokenUrl.id}`)).rejects.toThrow(/OAuth url is not a valid URL/);
+
+		// A connected credential whose API base URL an editor changes: n8n's credential test sends the
+		// access token only to an allowed URL (a refused one resolves to text n8n reports as ERR_INVALID_URL).
+		const credential = await n8n.createCredential('stripeConnectOAuth2Api', 'Stripe Connect (credential test)', fields);
+		expect(await authorizeInBrowser(credential.id)).not.toMatch(/error/i);
+		const test = async (changes: IDataObject) =>
+			await n8n.rest<{ status: string; message: string }>('POST', '/credentials/test', {
+				credentials: { ...credential, data: { ...fields, clientSecret: CREDENTIAL_BLANKING_VALUE, ...changes } },
+			});
+		expect(await test({})).toMatchObject({ status: 'OK' });
+		for (const apiBaseUrl of [`http://platform:hunter2@127.0.0.1:${listener.port}`, `http://0.0.0.0:${listener.port}`]) {
+			expect(await test({ apiBaseUrl })).toEqual({ status: 'Error', message: 'ERR_INVALID_URL' });
+		}
+		// An allowed URL that redirects elsewhere: the test request follows it without the token.
+		const elsewhere = await startListener();
+		const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
+		await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+		try {
+			await test({ apiBaseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
+			expect(elsewhere.received.length).toBeGreaterThan(0);
+			expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
+		} finally {
+			redirecting.close();
+			await elsewhere.close();
+		}
+
+		expect(listener.received).toEqual([]);
+		expect(n8n.logs()).not.toContain(stripe.keys.secretTest);
+	} finally {
+		await listener.close();
+	}
 }, 120_000);

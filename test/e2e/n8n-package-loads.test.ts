@@ -3,10 +3,14 @@
  * `.n8n/nodes`, n8n loads its types, and workflows using them import, activate and run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IConnections, INode } from 'n8n-workflow';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CREDENTIAL_BLANKING_VALUE, type IConnections, type IDataObject, type INode } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import type { RunningEmulator } from '../emulator';
 import { declaredTypes, type N8nInstance } from '../n8n';
+import { emulatorKeyCredential } from '../support/credentials';
+import { startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -62,11 +66,7 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 	it('stores a credential of the package type without writing the key to its logs', async () => {
 		const apiKey = `rk_test_${randomBytes(16).toString('hex')}`;
 
-		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe e2e', {
-			apiKey,
-			accountId: '',
-			baseUrl: 'http://127.0.0.1:9',
-		});
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe e2e', emulatorKeyCredential({ url: 'http://127.0.0.1:9' }, apiKey));
 		const stored = await n8n.rest<{ type: string }>('GET', `/credentials/${credential.id}`);
 
 		expect(stored.type).toBe('stripeRestrictedKeyApi');
@@ -106,11 +106,7 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 
 	it('runs the Stripe Lifecycle node against the Stripe emulator with a stored credential', async () => {
 		const apiKey = stripe.keys.secretTest;
-		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', {
-			apiKey,
-			accountId: '',
-			baseUrl: stripe.url,
-		});
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, apiKey));
 		const path = uniquePath('check-permissions');
 		const workflowId = await n8n.importWorkflow({
 			name: 'e2e check permissions',
@@ -141,5 +137,56 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 		const [execution] = await n8n.waitForExecutions(workflowId, 1);
 		expect(execution.status).toBe('success');
 		expect(n8n.logs()).not.toContain(apiKey);
+	});
+
+	it("refuses to send the key outside the URL rule in n8n's own credential test and credential probe, saying why", async () => {
+		const listener = await startListener();
+		try {
+			const apiKey = stripe.keys.secretTest;
+			const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe credential test', emulatorKeyCredential(stripe, apiKey));
+			// What an editor who cannot see the key sends on "Test" after changing the URL: the key stays blanked and n8n fills it in.
+			const data = (changes: IDataObject) => ({ apiKey: CREDENTIAL_BLANKING_VALUE, accountId: '', customBaseUrl: true, baseUrl: stripe.url, ...changes });
+			const test = async (changes: IDataObject) =>
+				await n8n.rest<{ status: string; message: string }>('POST', '/credentials/test', { credentials: { ...credential, data: data(changes) } });
+
+			expect(await test({})).toMatchObject({ status: 'OK' });
+			expect(await test({ baseUrl: `http://stripe:hunter2@127.0.0.1:${listener.port}` })).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/^No request was sent\. The API Base URL http:\/\/127\.0\.0\.1:\d+ contains a user name or password/),
+			});
+			expect(await test({ baseUrl: `http://0.0.0.0:${listener.port}` })).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/plain http to another machine: use https/),
+			});
+
+			// n8n 2.40's probe sends a stored credential to a `testUrl` stored with it; the key must not follow.
+			await n8n.rest('PATCH', `/credentials/${credential.id}`, {
+				...credential,
+				data: data({ testUrl: `http://127.0.0.1:${listener.port}/probe`, serviceOrigin: `http://127.0.0.1:${listener.port}` }),
+			});
+			expect(await n8n.rest('POST', `/credentials/${credential.id}/probe`)).toMatchObject({
+				status: 'Error',
+				message: expect.stringMatching(/goes only to Stripe and http:\/\/127\.0\.0\.1:\d+, not to http:\/\/127\.0\.0\.1:/),
+			});
+
+			// An allowed URL that redirects elsewhere: the test request follows it without the key.
+			const elsewhere = await startListener();
+			const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
+			await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+			try {
+				await test({ baseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
+				expect(elsewhere.received.length).toBeGreaterThan(0);
+				expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
+			} finally {
+				redirecting.close();
+				await elsewhere.close();
+			}
+
+			expect(listener.received).toEqual([]);
+			expect(n8n.logs()).not.toContain(apiKey);
+			expect(n8n.logs()).not.toContain('hunter2');
+		} finally {
+			await listener.close();
+		}
 	});
 });

@@ -15,6 +15,7 @@ import { runScenario, type RunningEmulator } from '../emulator';
 import type { N8nInstance } from '../n8n';
 import { useStack } from '../support/stack';
 import { startInbox, type Inbox } from '../support/inbox';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const TRIGGER = 'Stripe Lifecycle Trigger';
 const PLAYBOOK = 'Stripe Playbook';
@@ -42,7 +43,7 @@ async function outputsOf(executionId: string, node: string): Promise<IDataObject
 
 describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP', () => {
 	it('mails a new trial once, and never again for a redelivery, a re-activation or a second trial of the customer', async () => {
-		const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+		const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 		const smtpCredential = await n8n.createCredential('smtp', 'Local SMTP', {
 			user: '',
 			password: '',

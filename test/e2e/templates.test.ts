@@ -20,6 +20,7 @@ import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
 import { startN8n, type CredentialReference, type N8nInstance } from '../n8n';
 import { startInbox, type Inbox } from '../support/inbox';
 import { PACKAGE_NODE_PREFIX, readTemplate, readTemplates, TEMPLATES_DIR, type TemplateWorkflow } from '../templates/templateFiles';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const START_TIMEOUT_MS = 15 * 60_000;
 const FLOW_TIMEOUT_MS = 180_000;
@@ -99,7 +100,7 @@ beforeAll(async () => {
 	await sql(`CREATE SCHEMA ${schema}`);
 	n8n = await startN8n();
 	// Named as the templates name them, so `import:workflow` links them (see templates/README.md).
-	stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe Restricted Key', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+	stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe Restricted Key', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 	await n8n.createCredential('smtp', 'SMTP account', { user: '', password: '', host: '127.0.0.1', port: inbox.port, secure: false, disableStartTls: true });
 	await n8n.createCredential('postgres', 'Postgres account', { host: PG.host, port: PG.port, database: PG.database, user: PG.user, password: '', ssl: 'disable', allowUnauthorizedCerts: false, maxConnections: 5, sshTunnel: false });
 	await n8n.createCredential('httpBasicAuth', 'Dashboard login', dashboardLogin);

@@ -14,6 +14,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { runScenario, type RunningEmulator, type ScenarioName } from '../emulator';
 import type { N8nInstance } from '../n8n';
 import { useStack } from '../support/stack';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
 /** The activities the workflow listens to; anything else the emulator delivers must be acknowledged without an execution. */
@@ -32,7 +33,7 @@ async function activitiesOf(executionId: string): Promise<IDataObject[]> {
 
 describe('Stripe Lifecycle Trigger in n8n', () => {
 	it('registers one endpoint, runs one execution per lifecycle step, ignores replays and forgeries, and cleans up', async () => {
-		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 		const webhookId = randomUUID();
 		const workflowId = await n8n.importWorkflow({
 			name: 'e2e lifecycle trigger',

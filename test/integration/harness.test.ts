@@ -19,6 +19,7 @@ import { stripeClient, toNodeError } from '../../nodes/shared/transport';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import { STRIPE_API_VERSION } from '../../nodes/shared/transport/stripeClient';
 import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, deduplicationStore, runNode } from './support/n8nCore';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const RESTRICTED_KEY = 'rk_test_51HarnessKeyabcd';
 /** The server answers this key with Stripe's 401, as for a rolled key. */
@@ -90,7 +91,7 @@ beforeEach(() => {
 });
 
 function credentialsFor(apiKey: string) {
-	return { stripeRestrictedKeyApi: { apiKey, baseUrl: fakeStripe.baseUrl, accountId: 'acct_1' } };
+	return { stripeRestrictedKeyApi: emulatorKeyCredential({ url: fakeStripe.baseUrl }, apiKey, 'acct_1') };
 }
 
 const checkPermissions = { resource: 'account', operation: 'checkPermissions' };
@@ -142,6 +143,43 @@ describe('runNode: StripeLifecycle in n8n-core', () => {
 		expect(description).toContain('rk_live_');
 		expect(`${message} ${description}`).not.toContain('SECRETISH');
 		expect(fakeStripe.received).toHaveLength(0);
+	});
+
+	it.each([
+		['a user name and password in it', (port: number) => `http://stripe:hunter2@127.0.0.1:${port}`, /contains a user name or password/],
+		// 0.0.0.0 reaches this machine's servers but is not a loopback address: plain http is refused.
+		['plain http to a host that is not loopback', (port: number) => `http://0.0.0.0:${port}`, /plain http to another machine: use https/],
+	])('refuses a custom base URL with %s before any request, saying why', async (_case, baseUrl, reason) => {
+		const port = Number(new URL(fakeStripe.baseUrl).port);
+		const credentials = { stripeRestrictedKeyApi: { ...credentialsFor(RESTRICTED_KEY).stripeRestrictedKeyApi, baseUrl: baseUrl(port) } };
+
+		const error = (await runNode({ node: new StripeLifecycle(), parameters: checkPermissions, credentials }).catch((caught: unknown) => caught)) as NodeOperationError;
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toBe('No request was sent: the Stripe credential points to a URL it may not use');
+		expect(error.description).toMatch(reason);
+		expect(JSON.stringify(error)).not.toContain('hunter2');
+		expect(fakeStripe.received).toHaveLength(0);
+	});
+
+	it('does not let the key follow a redirect to another host', async () => {
+		const elsewhere: IncomingHttpHeaders[] = [];
+		const other = createServer((req, res) => {
+			elsewhere.push(req.headers);
+			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"object":"list","data":[],"has_more":false}');
+		});
+		await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+		const redirecting = createServer((req, res) => res.writeHead(302, { Location: `http://127.0.0.1:${(other.address() as AddressInfo).port}${req.url}` }).end());
+		await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+		try {
+			const credentials = { stripeRestrictedKeyApi: emulatorKeyCredential({ url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` }, RESTRICTED_KEY) };
+			await runNode({ node: new StripeLifecycle(), parameters: checkPermissions, credentials, continueOnFail: true });
+
+			expect(elsewhere.length).toBeGreaterThan(0);
+			expect(elsewhere.map((headers) => headers.authorization)).toEqual(elsewhere.map(() => undefined));
+		} finally {
+			await Promise.all([other, redirecting].map(async (server) => await new Promise((resolve) => server.close(resolve))));
+		}
 	});
 
 	it('surfaces a rejected key as a NodeApiError with what to do', async () => {

@@ -8,6 +8,7 @@ import { toActivities } from '../../nodes/shared/lifecycle/activities';
 import type { Activity, ActivityName } from '../../nodes/shared/lifecycle/types';
 import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
 import { deduplicationStore, runNode, TriggerHarness } from './support/n8nCore';
+import { emulatorKeyCredential } from '../support/credentials';
 
 /**
  * The Stripe Playbook node in n8n-core's engine against the Stripe emulator: activities made by
@@ -54,7 +55,7 @@ async function runStep(
 	const [send, skip] = await runNode({
 		node: new StripePlaybook(),
 		parameters: { step, brandName: BRAND, productUrl: 'https://app.acme.test', ...options.parameters },
-		credentials: { stripeRestrictedKeyApi: { apiKey: options.apiKey ?? emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+		credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, options.apiKey ?? emulator.keys.secretTest) },
 		input: input as IDataObject[],
 		continueOnFail: options.continueOnFail,
 		executionId: options.executionId,
@@ -190,7 +191,7 @@ describe('Send: each step composes a mail for a fitting item', () => {
 			(await runNode({
 				node: new StripeLifecycle(),
 				parameters: { resource: 'audience', operation: 'getMembers', audience },
-				credentials: { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+				credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.keys.secretTest) },
 			}))[0].map((item) => item.json);
 
 		const trialRun = await runStep('trial_ending', await members('trialing'));
@@ -347,7 +348,7 @@ describe('guard across processes: claimed in Stripe', () => {
 		const trigger = new TriggerHarness({
 			node: new StripeLifecycleTrigger(),
 			parameters: { categories: ['trial'] },
-			credentials: { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+			credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.keys.secretTest) },
 		});
 		await trigger.runWebhookMethod('create');
 		return [...emulator.dataset().webhookEndpoints.values()][0].id;

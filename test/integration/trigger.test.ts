@@ -10,6 +10,7 @@ import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/Strip
 import type { StoredEndpoint } from '../../nodes/shared/webhook/endpoints';
 import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
 import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, type WebhookRun } from './support/n8nCore';
+import { emulatorKeyCredential } from '../support/credentials';
 
 /** Ids the harness gives its workflow and node, which the trigger writes into the endpoint's metadata. */
 const HARNESS_WORKFLOW_ID = 'harness-workflow';
@@ -37,7 +38,7 @@ function trigger(parameters: INodeParameters = {}, options: { staticData?: IData
 	return new TriggerHarness({
 		node: new StripeLifecycleTrigger(),
 		parameters,
-		credentials: { stripeRestrictedKeyApi: { apiKey: options.apiKey ?? emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+		credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, options.apiKey ?? emulator.keys.secretTest) },
 		staticData: options.staticData,
 	});
 }
@@ -403,7 +404,7 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 		return new TriggerHarness({
 			node: node!,
 			parameters,
-			credentials: { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+			credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.keys.secretTest) },
 			staticData: first.staticData,
 		});
 	}

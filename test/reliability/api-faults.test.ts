@@ -15,6 +15,7 @@ import { startEmulator, type FaultRule, type RunningEmulator } from '../emulator
 import { startDemoAccount, type DemoAccount } from '../integration/support/demoAccount';
 import { runNode, TriggerHarness, type CredentialsInput } from '../integration/support/n8nCore';
 import { FULL, recordFigures } from './support';
+import { emulatorKeyCredential } from '../support/credentials';
 
 // Retries back off for half a second and more; every faulted run is a calm run's worth of retries.
 jest.setTimeout(10 * 60_000);
@@ -152,7 +153,7 @@ describe('webhook endpoint lifecycle under faults and churn', () => {
 		return new TriggerHarness({
 			node: new StripeLifecycleTrigger(),
 			parameters: { categories: ['trial'], activities: [] },
-			credentials: { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+			credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.keys.secretTest) },
 		});
 	}
 
@@ -257,7 +258,7 @@ describe('hostile data in Stripe fields', () => {
 		const product = emulator.createProduct({ name: HOSTILE.productName });
 		const price = emulator.createPrice({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } });
 		const subscription = emulator.createSubscription({ customer: customer.id, items: [{ price: price.id }], trialDays: 14 });
-		const credentials = { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } };
+		const credentials = { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.keys.secretTest) };
 		const created = emulator.eventLog().find((event) => event.type === 'customer.subscription.created' && (event.data.object as Stripe.Subscription).id === subscription.id)!;
 		const trial = toActivities(created).find((activity) => activity.activity === 'trial.started')!;
 

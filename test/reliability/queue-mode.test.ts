@@ -23,6 +23,7 @@ import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
 import { startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../n8n';
 import { startInbox, type Inbox } from '../support/inbox';
 import { allExecutions, countBy, eventIdsOf, FULL, recordFigures, settleExecutions, sleep, triggerWorkflow } from './support';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const ENABLED = FULL || process.env.RELIABILITY_QUEUE === '1';
 const START_TIMEOUT_MS = 15 * 60_000;
@@ -158,7 +159,7 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 			},
 		});
 		await startWorkersAndWebhookProcessor();
-		const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+		const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 		const smtp = await n8n.createCredential('smtp', 'Local SMTP', { user: '', password: '', host: '127.0.0.1', port: inbox.port, secure: false, disableStartTls: true });
 		const { workflow, webhookId } = triggerWorkflow(stripeCredential, ['trial.started'], [
 			{

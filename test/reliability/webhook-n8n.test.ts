@@ -30,6 +30,7 @@ import {
 	sleep,
 	triggerWorkflow,
 } from './support';
+import { emulatorKeyCredential } from '../support/credentials';
 
 /** The first run on a fresh machine installs n8n before it starts. */
 const START_TIMEOUT_MS = 15 * 60_000;
@@ -108,7 +109,7 @@ beforeAll(async () => {
 	// Our own folder (the harness keeps folders it was given), so the event-bus log files can be searched at the end.
 	userFolder = mkdtempSync(join(tmpdir(), 'n8n-reliability-'));
 	n8n = await startN8n({ userFolder });
-	credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+	credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 	const { workflow } = triggerWorkflow(credential, ['customer.created']);
 	workflowId = await n8n.importWorkflow(workflow);
 	await n8n.activateWorkflow(workflowId);

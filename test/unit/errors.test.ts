@@ -1,4 +1,8 @@
+import { NodeApiError, type INode } from 'n8n-workflow';
+
+import { toNodeError, type StripeContext } from '../../nodes/shared/transport';
 import { redactSecrets, stripeErrorFromResponse, stripeNetworkError } from '../../nodes/shared/transport/errors';
+import { StripeClient } from '../../nodes/shared/transport/stripeClient';
 
 const KEY = 'rk_live_FAKE1234';
 
@@ -56,6 +60,34 @@ describe('stripeErrorFromResponse', () => {
 		const error = stripeNetworkError('http://127.0.0.1:9', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }), 3);
 		expect(error.message).toBe('Could not reach Stripe at http://127.0.0.1:9 after 3 tries (ECONNREFUSED)');
 	});
+
+	it('network failures show only the scheme and host of a base URL, never its user name or password', () => {
+		const error = stripeNetworkError('https://stripe-user:hunter2@proxy.example:8443/stripe', Object.assign(new Error('connect'), { code: 'ECONNRESET' }), 1);
+		expect(error.message).toBe('Could not reach Stripe at https://proxy.example:8443 after 1 try (ECONNRESET)');
+	});
+});
+
+describe('a proxy password in the base URL', () => {
+	it('reaches neither the message, the description nor NodeApiError.errorResponse when the proxy is unreachable', async () => {
+		const send = async () => {
+			throw new Error('socket hang up');
+		};
+		const client = new StripeClient({
+			send,
+			baseUrl: 'https://stripe-user:hunter2@proxy.example',
+			mode: 'test',
+			accountKey: 'acct_proxy_password',
+			clock: { now: () => 0, sleep: async () => undefined },
+			retryPolicy: { maxAttempts: 2 },
+		});
+		const failure = await client.request('GET', '/v1/customers').catch((caught: unknown) => caught);
+		const node: INode = { id: 'n', name: 'Stripe Lifecycle', type: 'stripeLifecycle', typeVersion: 1, position: [0, 0], parameters: {} };
+		const error = toNodeError({ getNode: () => node } as unknown as StripeContext, failure) as NodeApiError;
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.message).toBe('Could not reach Stripe at https://proxy.example after 2 tries');
+		expect(JSON.stringify({ message: error.message, description: error.description, errorResponse: error.errorResponse })).not.toMatch(/hunter2|stripe-user/);
+	});
 });
 
 describe('redactSecrets', () => {
@@ -65,13 +97,26 @@ describe('redactSecrets', () => {
 		['whsec_FAKEsecret123', 'whsec_****'],
 		['Authorization: Bearer sk_test_abc123def456', 'Authorization: Bearer ****'],
 		['token ac_ABCDEFGHIJKLMNOP and rt_ABCDEFGHIJKLMNOPQ', 'token ac_**** and rt_****'],
+		// After an underscore (or any character but a letter or digit) a secret is still a secret.
+		['api_key=key_sk_live_FAKEkey9abc', 'api_key=key_sk_live_****'],
+		['secret_whsec_FAKEsecret123', 'secret_whsec_****'],
+		['refresh_rt_ABCDEFGHIJKLMNOPQ', 'refresh_rt_****'],
+		['(sk_test_FAKEkey9abc)', '(sk_test_****)'],
+		// A proxy's user name and password in a URL go; the scheme and host stay.
+		['Could not reach https://stripe-user:hunter2@proxy.example:8443/stripe', 'Could not reach https://proxy.example:8443/stripe'],
+		['proxy http://u:p@ss@127.0.0.1:9 and https://a:b@c.example', 'proxy http://127.0.0.1:9 and https://c.example'],
 	])('%s → %s', (input, expected) => {
 		expect(redactSecrets(input)).toBe(expected);
 	});
 
-	it('leaves object ids alone', () => {
+	it('leaves object ids and plain URLs alone', () => {
 		expect(redactSecrets("No such customer: 'cus_QXg1o8vcGmoR32'")).toBe("No such customer: 'cus_QXg1o8vcGmoR32'");
+		expect(redactSecrets("No such account: 'acct_1NuzflB0DBR1HOyc'")).toBe("No such account: 'acct_1NuzflB0DBR1HOyc'");
+		expect(redactSecrets('see https://docs.stripe.com/error-codes#card-declined or mailto:ops@example.com')).toBe(
+			'see https://docs.stripe.com/error-codes#card-declined or mailto:ops@example.com',
+		);
 	});
+
 });
 
 describe('401 for a Connect OAuth token', () => {

@@ -1,3 +1,4 @@
+import { urlOrigin } from './baseUrl';
 import { describePermission, GRANT_PERMISSION_HINT } from './permissions';
 
 /**
@@ -32,12 +33,18 @@ export class StripeApiError extends Error {
 	}
 }
 
+/**
+ * Each secret starts where no letter or digit precedes it: `\b` would miss one after `_` or
+ * another word character (`token_sk_live_…`).
+ */
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
 	// API keys and OAuth access tokens (Stripe's are key-shaped); keep the prefix, like Stripe does.
-	[/\b((?:sk|rk|pk)_(?:test|live)_)[A-Za-z0-9*]{4,}/g, '$1****'],
-	[/\bwhsec_[A-Za-z0-9+/=]{4,}/g, 'whsec_****'],
-	[/\b(ac|rt)_[A-Za-z0-9]{12,}/g, '$1_****'],
+	[/(?<![A-Za-z0-9])((?:sk|rk|pk)_(?:test|live)_)[A-Za-z0-9*]{4,}/g, '$1****'],
+	[/(?<![A-Za-z0-9])whsec_[A-Za-z0-9+/=]{4,}/g, 'whsec_****'],
+	[/(?<![A-Za-z0-9])(ac|rt)_[A-Za-z0-9]{12,}/g, '$1_****'],
 	[/(Bearer\s+)[^\s"',]+/gi, '$1****'],
+	// A proxy's user name and password in a URL (https://user:pass@proxy): dropped, the host stays.
+	[/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s/?#"']*@/g, '$1'],
 ];
 
 export function redactSecrets(text: string): string {
@@ -131,8 +138,8 @@ export function stripeErrorFromResponse(
 export function stripeNetworkError(baseUrl: string, cause: unknown, attempts: number): StripeApiError {
 	const code = (cause as { code?: string })?.code;
 	return new StripeApiError(
-		`Could not reach Stripe at ${baseUrl} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}${code ? ` (${code})` : ''}`,
-		'Check the network from n8n to Stripe, and the API base URL in the credential if you changed it.',
+		`Could not reach Stripe at ${urlOrigin(baseUrl) || 'the API base URL'} after ${attempts} ${attempts === 1 ? 'try' : 'tries'}${code ? ` (${code})` : ''}`,
+		'Check the network from n8n to Stripe, and the API Base URL in the credential if Custom API Base URL is on.',
 		undefined,
 		{ code, attempts },
 	);

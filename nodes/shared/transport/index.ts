@@ -3,6 +3,7 @@ import {
 	NodeApiError,
 	NodeOperationError,
 	sleep,
+	type ICredentialDataDecryptedObject,
 	type IExecuteFunctions,
 	type IHookFunctions,
 	type ILoadOptionsFunctions,
@@ -11,6 +12,7 @@ import {
 } from 'n8n-workflow';
 
 import { keyMode } from './apiKey';
+import { checkCredentialUrl, STRIPE_API_BASE_URL, STRIPE_CONNECT_TOKEN_URL } from './baseUrl';
 import { StripeApiError } from './errors';
 import { StripeClient, type HttpResponse, type StripeMode } from './stripeClient';
 
@@ -18,7 +20,6 @@ export type StripeContext = IExecuteFunctions | IHookFunctions | IWebhookFunctio
 
 export const RESTRICTED_KEY_CREDENTIAL = 'stripeRestrictedKeyApi';
 export const CONNECT_CREDENTIAL_NAME = 'stripeConnectOAuth2Api';
-export const DEFAULT_BASE_URL = 'https://api.stripe.com';
 
 export interface StripeClientSettings {
 	/** Overrides Stripe's default limit for the key's mode. */
@@ -50,9 +51,34 @@ function selectedCredential(context: StripeContext): CredentialInfo['type'] {
 	return choice === 'connectOAuth2' ? CONNECT_CREDENTIAL_NAME : RESTRICTED_KEY_CREDENTIAL;
 }
 
+/**
+ * The URLs the key and tokens would travel to, checked before any request: Stripe's unless the
+ * credential's Custom API Base URL toggle is on (see baseUrl.ts). Returns the API base URL.
+ */
+function checkedBaseUrl(context: StripeContext, type: CredentialInfo['type'], credentials: ICredentialDataDecryptedObject): string {
+	const custom = credentials.customBaseUrl === true;
+	const check = (label: string, value: unknown, stripeUrl: string) => checkCredentialUrl(label, value, custom, stripeUrl);
+	const api = check('API Base URL', type === CONNECT_CREDENTIAL_NAME ? credentials.apiBaseUrl : credentials.baseUrl, STRIPE_API_BASE_URL);
+	// n8n sends the platform secret key to the Connect token URL whenever it refreshes a token:
+	// the field as typed (for a precise message), then the value n8n will use.
+	const token =
+		type === CONNECT_CREDENTIAL_NAME
+			? [...(custom ? [check('Access Token URL', credentials.customAccessTokenUrl, STRIPE_CONNECT_TOKEN_URL)] : []), check('Access Token URL', credentials.accessTokenUrl, STRIPE_CONNECT_TOKEN_URL)]
+			: [];
+	for (const checked of [api, ...token]) {
+		if ('refused' in checked) {
+			throw new NodeOperationError(context.getNode(), 'No request was sent: the Stripe credential points to a URL it may not use', {
+				description: checked.refused,
+			});
+		}
+	}
+	return (api as { url: string }).url;
+}
+
 export async function credentialInfo(context: StripeContext): Promise<CredentialInfo> {
 	const type = selectedCredential(context);
 	const credentials = await context.getCredentials(type);
+	const baseUrl = checkedBaseUrl(context, type, credentials);
 	if (type === CONNECT_CREDENTIAL_NAME) {
 		const token = (credentials.oauthTokenData ?? {}) as { access_token?: string; livemode?: boolean; stripe_user_id?: string };
 		if (!token.access_token) {
@@ -64,7 +90,7 @@ export async function credentialInfo(context: StripeContext): Promise<Credential
 		return {
 			type,
 			mode: token.livemode === true || token.access_token.startsWith('sk_live_') ? 'live' : 'test',
-			baseUrl: String(credentials.apiBaseUrl || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+			baseUrl,
 			account,
 			accountKey: digest(`oauth|${account ?? token.access_token}`),
 		};
@@ -81,7 +107,7 @@ export async function credentialInfo(context: StripeContext): Promise<Credential
 	return {
 		type,
 		mode,
-		baseUrl: String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+		baseUrl,
 		account,
 		accountKey: digest(`${apiKey}|${account ?? ''}`),
 	};
@@ -123,6 +149,8 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 					ignoreHttpStatusErrors: true,
 					json: false,
 					timeout: 30000,
+					// n8n re-attaches the Authorization header on a redirect to another host unless told not to.
+					sendCredentialsOnCrossOriginRedirect: false,
 				})
 				.catch((error: unknown) => {
 					const answer = answerFromError(error);

@@ -10,6 +10,7 @@
 import * as time from '../../../nodes/shared/lifecycle/time';
 import { startEmulator, seedDemoAccount, type Permissions, type RunningEmulator, type SeedSummary } from '../../emulator';
 import type { CredentialsInput } from './n8nCore';
+import { emulatorKeyCredential } from '../../support/credentials';
 
 /** 2026-11-15T12:00:00Z: a fixed instant, so the seeded account is the same on every run. */
 export const DEMO_NOW = Date.UTC(2026, 10, 15, 12) / 1000;
@@ -46,7 +47,7 @@ export async function startDemoAccount({ customers = 200, events }: { customers?
 		emulator,
 		summary,
 		credentials: (permissions = DOCUMENTED_PERMISSIONS) => ({
-			stripeRestrictedKeyApi: { apiKey: emulator.createRestrictedKey(permissions), baseUrl: emulator.url, accountId: '' },
+			stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.createRestrictedKey(permissions)),
 		}),
 		close: async () => {
 			clock.mockRestore();

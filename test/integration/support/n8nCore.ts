@@ -75,7 +75,7 @@ export type CredentialsInput = Record<string, ICredentialDataDecryptedObject>;
 interface NodeSetup {
 	node: INodeType;
 	parameters?: INodeParameters;
-	/** Keyed by credential type name, e.g. `{ stripeRestrictedKeyApi: { apiKey, baseUrl, accountId } }`. */
+	/** Keyed by credential type name, e.g. `{ stripeRestrictedKeyApi: emulatorKeyCredential(emulator, key) }` (test/support/credentials.ts). */
 	credentials?: CredentialsInput;
 }
 
@@ -136,8 +136,8 @@ class HarnessNodeTypes implements INodeTypes {
 
 /**
  * n8n's server-side CredentialsHelper without the database: returns the test's plain credential
- * data (with the credential type's defaults applied, as n8n does) and lets the credential type
- * authenticate each request.
+ * data (resolved against the credential type's properties, as n8n does) and lets the credential
+ * type authenticate each request.
  */
 class HarnessCredentialsHelper extends ICredentialsHelper {
 	constructor(private readonly credentials: CredentialsInput) {
@@ -180,8 +180,9 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _nodeCredentials: unknown, type: string): Promise<ICredentialDataDecryptedObject> {
 		const data = this.credentials[type];
 		if (!data) throw new Error(`No "${type}" credential was given to the test harness`);
-		const withDefaults = NodeHelpers.getNodeParameters(credentialType(type).properties, data as INodeParameters, true, false, null, null);
-		return { ...withDefaults, ...data } as ICredentialDataDecryptedObject;
+		// As n8n's CredentialsHelper.applyDefaultsAndOverwrites: defaults filled in, and fields their
+		// displayOptions hide are dropped (the API Base URL counts only with its toggle on).
+		return NodeHelpers.getNodeParameters(credentialType(type).properties, data as INodeParameters, true, false, null, null) as ICredentialDataDecryptedObject;
 	}
 
 	async updateCredentials(): Promise<void> {
