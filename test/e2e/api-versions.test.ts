@@ -14,6 +14,7 @@ import { runScenario, type RunningEmulator } from '../emulator';
 import { corpusOf, nativeEvent, nativeSubscription } from '../fixtures/apiVersions';
 import type { N8nInstance } from '../n8n';
 import { useStack } from '../support/stack';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
 const OLD_VERSION = '2020-03-02';
@@ -38,7 +39,7 @@ describe('Stripe Lifecycle Trigger in n8n, on an endpoint of API version 2020-03
 			url: n8n.webhookUrl(`${webhookId}/webhook`),
 			enabled_events: ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'customer.subscription.trial_will_end'],
 		});
-		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', { apiKey: stripe.keys.secretTest, accountId: '', baseUrl: stripe.url });
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 		const workflowId = await n8n.importWorkflow({
 			name: 'e2e api versions',
 			nodes: [

@@ -16,6 +16,7 @@ import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/Strip
 import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
 import { DOCUMENTED_PERMISSIONS } from './support/demoAccount';
 import { runNode, TriggerHarness, type WebhookRun } from './support/n8nCore';
+import { emulatorKeyCredential } from '../support/credentials';
 
 const NOW = Date.UTC(2026, 10, 15, 12) / 1000;
 const ALL_CATEGORIES = ['trial', 'subscription', 'charge', 'invoice', 'customer'];
@@ -60,7 +61,7 @@ function manualTrigger(signingSecret: string): TriggerHarness {
 	return new TriggerHarness({
 		node: new StripeLifecycleTrigger(),
 		parameters: { categories: ALL_CATEGORIES, webhookRegistration: 'manual', signingSecret, fetchCustomer: false },
-		credentials: { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } },
+		credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.keys.secretTest) },
 	});
 }
 
@@ -147,7 +148,7 @@ describe('the backfill over events created under several API versions', () => {
 		const [items] = await runNode({
 			node: new StripeLifecycle(),
 			parameters: { resource: 'activity', operation: 'getMany', days: 30, options: { requestsPerSecond: 100 } },
-			credentials: { stripeRestrictedKeyApi: { apiKey: emulator.createRestrictedKey(DOCUMENTED_PERMISSIONS), baseUrl: emulator.url, accountId: '' } },
+			credentials: { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.createRestrictedKey(DOCUMENTED_PERMISSIONS)) },
 		});
 
 		const activities = items.map((item) => item.json);
