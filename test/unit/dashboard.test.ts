@@ -2,9 +2,10 @@ import type Stripe from 'stripe';
 
 import { stripeFixture } from '../fixtures/stripeObjects';
 
-import { escapeHtml, renderDashboard, renderDigest, type DashboardData, type DashboardOptions } from '../../nodes/shared/lifecycle/dashboard';
+import { renderDashboard, renderDigest, type DashboardData, type DashboardOptions } from '../../nodes/shared/lifecycle/dashboard';
 import { SaasMetricsBuilder } from '../../nodes/shared/lifecycle/metrics';
 import { PaymentMetricsBuilder } from '../../nodes/shared/lifecycle/paymentMetrics';
+import { escapeHtml } from '../../nodes/shared/lifecycle/text';
 
 const day = 24 * 60 * 60;
 /** Oct 1 to Oct 8, midnight to midnight in Berlin (CEST, UTC+2). */

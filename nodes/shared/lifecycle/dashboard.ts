@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 
 import { validZone } from './metrics';
 import type { Money } from './money';
+import { escapeHtml } from './text';
 import type { MovementKind, MrrPoint, PaymentReport, Rate, SaasCurrencyReport, SaasReport, SaasSnapshot } from './types';
 
 /**
@@ -126,16 +127,6 @@ export function renderDigest(data: DashboardData, options: DigestOptions = {}): 
 		);
 	}
 	return lines.join('\n');
-}
-
-/** Escapes text for HTML content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-	return value
-		.replace(/&/g, '&amp;')
-		.replace(/</g, '&lt;')
-		.replace(/>/g, '&gt;')
-		.replace(/"/g, '&quot;')
-		.replace(/'/g, '&#39;');
 }
 
 // ── Tiles ────────────────────────────────────────────────────────────────────────────────────

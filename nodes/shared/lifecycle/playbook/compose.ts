@@ -1,4 +1,5 @@
 import { formatMoney, safeLocale } from '../money';
+import { escapeHtml } from '../text';
 import { daysBetween, epochNow, formatDate } from '../time';
 import type { Amount, PlaybookSubject } from './context';
 import { builtInCopy, defaultSignOff, FIELD_NAMES, type CallToAction, type FieldName, type MessageFields } from './copy';
@@ -143,12 +144,6 @@ export function safeUrl(value: string | null | undefined): string | null {
 	} catch {
 		return null;
 	}
-}
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-	return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
 }
 
 const asText = (value: string) => value;
