@@ -201,6 +201,15 @@ describe('decide', () => {
 		expect(skipped(decide(step, { ...subject, customer: { ...subject.customer, email: null } }))).toBe('no_email');
 	});
 
+	it.each(PLAYBOOK_STEPS)('%s skips a customer whose email is not one plain address, and compose refuses it too', (step) => {
+		// Payer-typed emails that would reach a mail node's To field as extra recipients or headers.
+		for (const email of ['victim@example.com\r\nBcc: attacker@evil.example', 'victim@example.com, attacker@evil.example', 'Victim <victim@example.com>']) {
+			const subject = ELIGIBLE[step]({ email });
+			expect(decide(step, subject)).toMatchObject({ send: false, reason: 'invalid_email', message: expect.stringContaining('correct it in Stripe') });
+			expect(() => compose(step, subject, BRAND)).toThrow('has no email it can send to');
+		}
+	});
+
 	it.each(PLAYBOOK_STEPS)('%s skips a test-mode item in a live workflow, unless told not to', (step) => {
 		const testItem = { ...ELIGIBLE[step](), livemode: false };
 		expect(skipped(decide(step, testItem, { liveWorkflow: true }))).toBe('test_mode');

@@ -1,5 +1,5 @@
 import { formatMoney, safeLocale } from '../money';
-import { escapeHtml } from '../text';
+import { escapeHtml, isEmailAddress } from '../text';
 import { daysBetween, epochNow, formatDate } from '../time';
 import type { Amount, PlaybookSubject } from './context';
 import { builtInCopy, defaultSignOff, FIELD_NAMES, type CallToAction, type FieldName, type MessageFields } from './copy';
@@ -59,10 +59,10 @@ export interface Composition {
 	fields: MessageFields;
 }
 
-/** Composes the message for a subject `decide` said Send to; throws without an email, which `decide` rules out. */
+/** Composes the message for a subject `decide` said Send to; throws without one valid address, which `decide` rules out. */
 export function compose(step: PlaybookStep, subject: PlaybookSubject, options: ComposeOptions): Composition {
 	const to = subject.customer.email;
-	if (!to) throw new Error(`compose: customer ${subject.customer.id ?? '(unknown)'} has no email; run decide() first`);
+	if (!to || !isEmailAddress(to)) throw new Error(`compose: customer ${subject.customer.id ?? '(unknown)'} has no email it can send to; run decide() first`);
 	const locale = safeLocale(options.locale || subject.customer.locale || options.defaultLocale);
 	const fields = messageFields(subject, options, locale);
 	const copy = builtInCopy(step, fields, subject);
