@@ -640,6 +640,36 @@ describe('compose: HTML safety', () => {
 	});
 });
 
+describe('compose: megabyte values', () => {
+	// A megabyte run of spaces made the header and text patterns rescan it from each of its characters
+	// (40,000 spaces took 1.5 s); jest's per-test timeout is the bound.
+	const spaces = ' '.repeat(1024 * 1024);
+
+	it('cuts a customer name to 1,000 characters and the recipient name to one line of them', () => {
+		const long = compose('welcome', ELIGIBLE.welcome({ name: 'x'.repeat(1024 * 1024) }), BRAND);
+		const spaced = compose('welcome', ELIGIBLE.welcome({ name: `Ada${spaces}\r\nBcc: victim@example.com` }), BRAND);
+
+		expect(long.toName).toBe('x'.repeat(1000));
+		expect(long.fields.name).toHaveLength(1000);
+		expect(spaced.toName).toBe('Ada');
+		expect(spaced.fields.firstName).toBe('Ada');
+		// An emoji across the cut is dropped whole rather than halved.
+		expect(compose('welcome', ELIGIBLE.welcome({ name: `${'x'.repeat(999)}😀` }), BRAND).fields.name).toBe('x'.repeat(999));
+	});
+
+	it('keeps a subject of a megabyte of spaces on one line, cut to 1,000 characters', () => {
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { subject: `Hi${spaces}there` } }).subject).toBe('Hi');
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { subject: `Hi\n${'y'.repeat(1024 * 1024)}` } }).subject).toBe(`Hi ${'y'.repeat(997)}`);
+	});
+
+	it('derives the text of an HTML override holding a product name with a megabyte of spaces', () => {
+		const subject = ready(activity('trial.started'), stripeSubscription({ status: 'trialing', trial_end: TRIAL_END }, { productName: `Pro${spaces}Max` }));
+		const message = compose('welcome', subject, { ...BRAND, overrides: { html: '<p>Your {{planName}} plan</p>\n<p>Thanks</p>' } });
+
+		expect(message.text).toBe(`Your Pro${spaces}Max plan\n\nThanks`);
+	});
+});
+
 describe('compose: overrides', () => {
 	it('fills placeholders in the subject and the text, and derives the HTML from the text', () => {
 		const message = compose('trial_ending', ELIGIBLE.trial_ending({ name: 'Ada <Admin> Lovelace' }), {
