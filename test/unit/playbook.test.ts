@@ -668,6 +668,11 @@ describe('compose: megabyte values', () => {
 
 		expect(message.text).toBe(`Your Pro${spaces}Max plan\n\nThanks`);
 	});
+
+	it('derives the text of an HTML override with a megabyte of unclosed "<" and keeps them as text', () => {
+		const stray = '<'.repeat(1024 * 1024);
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { html: `<p>a ${stray} b</p>` } }).text).toBe(`a ${stray} b`);
+	});
 });
 
 describe('compose: overrides', () => {
