@@ -228,6 +228,18 @@ describe('decide', () => {
 		expect(skipped(decide('welcome', subject, { optOutMetadataKey: '' }))).toBe('send');
 	});
 
+	it.each(['constructor', '__proto__', 'toString'])("reads only the customer's own metadata for the opt-out key %s", (key) => {
+		expect(skipped(decide('welcome', ELIGIBLE.welcome({ metadata: {} }), { optOutMetadataKey: key }))).toBe('send');
+		// Set by the customer, a key of that name counts like any other (JSON.parse makes even __proto__ an own key, as in Stripe's answer).
+		const own = JSON.parse(`{"${key}": "true"}`) as Stripe.Metadata;
+		expect(skipped(decide('welcome', ELIGIBLE.welcome({ metadata: own }), { optOutMetadataKey: key }))).toBe('opted_out');
+	});
+
+	it('ignores an opt-out value that is not a string, as an upstream node may leave on a profile', () => {
+		const profile = subjectFromProfile({ id: 'cus_1', email: 'ada@example.com', name: 'Ada', status: 'trialing', metadata: { email_opt_out: true } as unknown as Stripe.Metadata });
+		expect(skipped(decide('welcome', profile))).toBe('send');
+	});
+
 	it('trial_ending skips a trial that is no longer trialing (trial_will_end also fires when a trial ends early)', () => {
 		const subject = ready(activity('trial.ending'), stripeSubscription({ status: 'active', trial_end: NOW }));
 		expect(decide('trial_ending', subject)).toMatchObject({ send: false, reason: 'not_trialing' });

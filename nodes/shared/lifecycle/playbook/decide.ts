@@ -107,9 +107,11 @@ const TRUTHY = new Set(['true', '1', 'yes', 'y', 'on']);
 const optedOut: Check = (_step, subject, options) => {
 	const key = options.optOutMetadataKey === undefined ? DEFAULT_OPT_OUT_METADATA_KEY : options.optOutMetadataKey;
 	if (!key) return null;
-	const value = subject.customer.metadata?.[key];
-	// Stripe metadata values are strings; anything a person would read as "yes" counts.
-	if (value !== undefined && TRUTHY.has(value.trim().toLowerCase())) {
+	const metadata = subject.customer.metadata;
+	// Only the customer's own keys: a plain lookup of "constructor" or "toString" finds Object's
+	// functions. Stripe metadata values are strings; anything a person would read as "yes" counts.
+	const value = metadata && Object.hasOwn(metadata, key) ? metadata[key] : undefined;
+	if (typeof value === 'string' && TRUTHY.has(value.trim().toLowerCase())) {
 		return skip('opted_out', `The customer's metadata "${key}" is "${value}".`);
 	}
 	return null;
