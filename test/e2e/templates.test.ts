@@ -183,6 +183,7 @@ describe('templates run end to end', () => {
 			expect(anonymous.status).toBe(401);
 			expect(page.status).toBe(200);
 			expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+			expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
 			const html = await page.text();
 			expect(html).toMatch(/^<!doctype html>/i);
 			expect(html).toContain('MRR');

@@ -9,10 +9,12 @@ import {
 	connectionPairs,
 	PACKAGE_CREDENTIAL_TYPE,
 	PACKAGE_NODE_PREFIX,
+	readTemplate,
 	readTemplates,
 	TEMPLATES_DIR,
 	templateFileNames,
 } from './templateFiles';
+import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../../nodes/shared/lifecycle/dashboard';
 
 const templates = readTemplates();
 
@@ -81,5 +83,16 @@ describe.each(templates.map(({ file, workflow }) => [file, workflow] as const))(
 				expect(credential).toEqual({ id: null, name: expect.any(String) });
 			}
 		}
+	});
+});
+
+describe('09-dashboard-page.json', () => {
+	it("serves the page under the dashboard's own Content-Security-Policy plus frame-ancestors 'none', which a <meta> cannot carry", () => {
+		const respond = readTemplate('09-dashboard-page.json').nodes.find((node) => node.type === 'n8n-nodes-base.respondToWebhook')!;
+		const { entries } = (respond.parameters.options as { responseHeaders: { entries: Array<{ name: string; value: string }> } }).responseHeaders;
+		const policy = entries.find((header) => header.name.toLowerCase() === 'content-security-policy')?.value ?? '';
+		const directives = (text: string) => text.split(';').map((directive) => directive.trim());
+
+		expect(directives(policy)).toEqual([...directives(DASHBOARD_CONTENT_SECURITY_POLICY), "frame-ancestors 'none'"]);
 	});
 });

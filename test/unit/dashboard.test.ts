@@ -96,6 +96,12 @@ describe('renderDashboard', () => {
 		expect(html).not.toMatch(/@import|@font-face|url\(/i);
 	});
 
+	it('forbids itself to load or run anything but its inline CSS, before the first element that could', () => {
+		const policy = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+		expect(html).toContain(policy);
+		expect(html.indexOf(policy)).toBeLessThan(html.indexOf('<style>'));
+	});
+
 	it('reads in light and dark', () => {
 		expect(html).toContain('<meta name="color-scheme" content="light dark">');
 		expect(html).toContain('@media (prefers-color-scheme: dark)');
