@@ -681,6 +681,23 @@ describe('compose: megabyte values', () => {
 		expect(message.text).toBe(`Your Pro${spaces}Max plan\n\nThanks`);
 	});
 
+	it('derives the text of ordinary markup: hidden elements dropped, links followed by their address', () => {
+		const html =
+			'<head><title>T</title><style>p{}</style></head><p>Go <A HREF="https://acme.test/">here</A> or ' +
+			'<a class="b" href = "https://acme.test/">https://acme.test/</a >.</p><script>x()</script><p>Bye</p>';
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { html } }).text).toBe('Go here (https://acme.test/) or https://acme.test/.\n\nBye');
+	});
+
+	it('derives the text of an HTML override with a megabyte of links, heads or tags never closed', () => {
+		const text = (html: string) => compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { html } }).text;
+		const megabyteOf = (unit: string) => unit.repeat(Math.ceil((1024 * 1024) / unit.length));
+
+		// An unclosed link keeps no address, an unclosed head hides nothing, and '<a ' is no tag.
+		expect(text(`<p>start</p>${megabyteOf('<a href="https://acme.test/">')}<p>end</p>`)).toBe('start\n\nend');
+		expect(text(`${megabyteOf('<head>')}<p>body</p>`)).toBe('body');
+		expect(text(megabyteOf('<a '))).toBe(megabyteOf('<a ').trim());
+	});
+
 	it('derives the text of an HTML override with a megabyte of unclosed "<" and keeps them as text', () => {
 		const stray = '<'.repeat(1024 * 1024);
 		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { html: `<p>a ${stray} b</p>` } }).text).toBe(`a ${stray} b`);

@@ -245,13 +245,17 @@ function renderHtml(parts: HtmlParts): string {
 
 const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ', '&amp;': '&' };
 
+const HIDDEN_ELEMENT = /<(head|style|script|title)\b/gi;
+// A link's opening tag with a quoted href; [^<>] keeps every scan inside one tag.
+const LINK = /<(a)\b(?=[^<>]*\bhref\s*=\s*"[^"<>]*")([^<>]*)>/gi;
+const HREF = /\bhref\s*=\s*"([^"<>]*)"/i;
+
 /** A readable plain-text twin of a user's HTML template: block ends become line breaks, links keep their address. */
 function textFromHtml(html: string): string {
-	const text = html
-		.replace(/<(head|style|script|title)\b[\s\S]*?<\/\1\s*>/gi, '')
-		.replace(/<a\b[^>]*?\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)<\/a\s*>/gi, (_link, href: string, label: string) =>
-			label.trim() === href ? href : `${label} (${href})`,
-		)
+	const text = replaceElements(replaceElements(html, HIDDEN_ELEMENT, () => ''), LINK, (link, label) => {
+		const href = HREF.exec(link[2])?.[1] ?? '';
+		return label.trim() === href ? href : `${label} (${href})`;
+	})
 		.replace(/<br\s*\/?>/gi, '\n')
 		.replace(/<\/(p|div|tr|table|h[1-6]|li|ul|ol)\s*>/gi, '\n\n')
 		// [^<>], not [^>]: a '<' never closed would otherwise be rescanned to the end from every '<'.
@@ -259,4 +263,32 @@ function textFromHtml(html: string): string {
 		.replace(/&(lt|gt|quot|#39|nbsp|amp);/g, (entity) => ENTITIES[entity]);
 	// Trimming each line is linear; /[ \t]+\n/ rescans a long run of spaces from each of its characters.
 	return paragraphs(text.split('\n').map((line) => line.trim()).join('\n')).join('\n\n');
+}
+
+/**
+ * `html` with each element that `opening` (global; group 1 the tag name) starts and its end tag
+ * closes replaced by `render(opening match, content)`. One lazy pattern from opening to end tag
+ * would scan to the end of the text from every opening never closed; here the search for an end
+ * tag runs forward once, and a name found unclosed is not searched for again (no later end tag
+ * exists either), so the whole pass is linear.
+ */
+function replaceElements(html: string, opening: RegExp, render: (open: RegExpExecArray, content: string) => string): string {
+	const unclosed = new Set<string>();
+	let text = '';
+	let from = 0;
+	opening.lastIndex = 0;
+	for (let open = opening.exec(html); open !== null; open = opening.exec(html)) {
+		const name = open[1].toLowerCase();
+		if (unclosed.has(name)) continue;
+		const end = new RegExp(`</${name}\\s*>`, 'gi');
+		end.lastIndex = opening.lastIndex;
+		const close = end.exec(html);
+		if (close === null) {
+			unclosed.add(name);
+			continue;
+		}
+		text += html.slice(from, open.index) + render(open, html.slice(opening.lastIndex, close.index));
+		from = opening.lastIndex = end.lastIndex;
+	}
+	return text + html.slice(from);
 }
