@@ -14,7 +14,6 @@ import {
 	TEMPLATES_DIR,
 	templateFileNames,
 } from './templateFiles';
-import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../../nodes/shared/lifecycle/dashboard';
 
 const templates = readTemplates();
 
@@ -87,12 +86,13 @@ describe.each(templates.map(({ file, workflow }) => [file, workflow] as const))(
 });
 
 describe('09-dashboard-page.json', () => {
-	it("serves the page under the dashboard's own Content-Security-Policy plus frame-ancestors 'none', which a <meta> cannot carry", () => {
+	it('forbids framing with X-Frame-Options, and sets no Content-Security-Policy header, which n8n would drop', () => {
 		const respond = readTemplate('09-dashboard-page.json').nodes.find((node) => node.type === 'n8n-nodes-base.respondToWebhook')!;
 		const { entries } = (respond.parameters.options as { responseHeaders: { entries: Array<{ name: string; value: string }> } }).responseHeaders;
-		const policy = entries.find((header) => header.name.toLowerCase() === 'content-security-policy')?.value ?? '';
-		const directives = (text: string) => text.split(';').map((directive) => directive.trim());
+		const headers = new Map(entries.map((header) => [header.name.toLowerCase(), header.value]));
 
-		expect(directives(policy)).toEqual([...directives(DASHBOARD_CONTENT_SECURITY_POLICY), "frame-ancestors 'none'"]);
+		expect(headers.get('x-frame-options')).toBe('DENY');
+		// n8n 2.40.7 drops this header from workflows with a warning per request; the page carries its own policy.
+		expect(headers.has('content-security-policy')).toBe(false);
 	});
 });

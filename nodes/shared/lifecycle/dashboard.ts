@@ -58,10 +58,12 @@ const NONE = '—';
 
 /**
  * The page loads nothing and runs nothing, so its policy allows only inline CSS and data: images:
- * a value that slipped past escaping could neither run a script nor call out. A <meta> policy
- * cannot hold frame-ancestors; a server sends that one as a header (templates/09-dashboard-page.json).
+ * a value that slipped past escaping could neither run a script nor call out. It travels in the
+ * page because n8n 2.40.7 drops a Content-Security-Policy header set by a workflow (it sends its
+ * own sandbox policy); a <meta> policy cannot forbid framing, so the dashboard template sends
+ * X-Frame-Options: DENY for that (templates/09-dashboard-page.json).
  */
-export const DASHBOARD_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 export function renderDashboard(data: DashboardData, options: DashboardOptions): string {
 	const { snapshot, saas } = data;
@@ -79,7 +81,7 @@ export function renderDashboard(data: DashboardData, options: DashboardOptions):
 		`<html lang="${escapeHtml(options.locale)}">`,
 		'<head>',
 		'<meta charset="utf-8">',
-		`<meta http-equiv="Content-Security-Policy" content="${DASHBOARD_CONTENT_SECURITY_POLICY}">`,
+		`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
 		'<meta name="viewport" content="width=device-width, initial-scale=1">',
 		'<meta name="color-scheme" content="light dark">',
 		`<title>${escapeHtml(heading)}</title>`,
