@@ -10,7 +10,7 @@ import {
 
 import { compose, type ComposeOptions } from '../shared/lifecycle/playbook/compose';
 import { subjectFromActivity, subjectFromProfile, type PlaybookSubject, type ProfileLike } from '../shared/lifecycle/playbook/context';
-import { decide, precheck, type DecideOptions, type SkipReason } from '../shared/lifecycle/playbook/decide';
+import { decide, precheck, SKIP_REASONS, type DecideOptions, type SkipReason } from '../shared/lifecycle/playbook/decide';
 import { isPlaybookStep, type PlaybookStep } from '../shared/lifecycle/playbook/steps';
 import { ACTIVITIES, type Activity } from '../shared/lifecycle/types';
 import { stripeClient, toNodeError } from '../shared/transport';
@@ -45,8 +45,7 @@ export class StripePlaybook implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{"Run step: " + $parameter["step"]}}',
-		description:
-			'Decide whether a lifecycle email (welcome, trial ending, dunning, win-back, receipt…) applies to a Stripe activity or customer profile, and compose it for a mail node',
+		description: `Decide whether a lifecycle email (welcome, trial ending, dunning, win-back, receipt…) applies to a Stripe activity or customer profile, and compose it for a mail node. Send carries one valid recipient address; Skip carries the reason: ${SKIP_REASONS.join(', ')}`,
 		defaults: { name: 'Stripe Playbook' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

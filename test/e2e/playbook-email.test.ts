@@ -5,7 +5,8 @@
  *
  * Two layers stop a second mail: the trigger drops a redelivered event id (in process memory), and
  * the Playbook's guard, kept in n8n's deduplication store, stops a new event for a customer who was
- * already welcomed. Both are shown, counted at the SMTP server.
+ * already welcomed. Both are shown, counted at the SMTP server. A customer email that would add a
+ * recipient through Send Email's To field (a header line, a list) reaches Skip, and no SMTP envelope.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -14,8 +15,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { runScenario, type RunningEmulator } from '../emulator';
 import type { N8nInstance } from '../n8n';
 import { useStack } from '../support/stack';
-import { startInbox, type Inbox } from '../support/inbox';
 import { emulatorKeyCredential } from '../support/credentials';
+import { startInbox, type Inbox } from '../support/inbox';
 
 const TRIGGER = 'Stripe Lifecycle Trigger';
 const PLAYBOOK = 'Stripe Playbook';
@@ -41,65 +42,71 @@ async function outputsOf(executionId: string, node: string): Promise<IDataObject
 	return (details.data.resultData.runData[node]?.[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
 }
 
+/** Trigger (trials) → Stripe Playbook (welcome) → Send Email to the local SMTP server, imported and active. */
+async function activeWelcomeWorkflow(name: string): Promise<string> {
+	const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
+	const smtpCredential = await n8n.createCredential('smtp', 'Local SMTP', {
+		user: '',
+		password: '',
+		host: '127.0.0.1',
+		port: inbox.port,
+		secure: false,
+		disableStartTls: true,
+	});
+	const webhookId = randomUUID();
+	const workflowId = await n8n.importWorkflow({
+		name,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: TRIGGER,
+				type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId,
+				parameters: { categories: ['trial'], activities: [] },
+				credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
+			},
+			{
+				id: randomUUID(),
+				name: PLAYBOOK,
+				type: 'n8n-nodes-stripe-lifecycle.stripePlaybook',
+				typeVersion: 1,
+				position: [200, 0],
+				parameters: { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test' },
+				credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
+			},
+			{
+				id: randomUUID(),
+				name: SEND_EMAIL,
+				type: 'n8n-nodes-base.emailSend',
+				typeVersion: 2.1,
+				position: [400, 0],
+				parameters: {
+					fromEmail: FROM,
+					toEmail: '={{ $json.to }}',
+					subject: '={{ $json.subject }}',
+					emailFormat: 'both',
+					text: '={{ $json.text }}',
+					html: '={{ $json.html }}',
+					options: { appendAttribution: false },
+				},
+				credentials: { smtp: { id: smtpCredential.id, name: smtpCredential.name } },
+			},
+		],
+		connections: {
+			[TRIGGER]: { main: [[{ node: PLAYBOOK, type: 'main', index: 0 }]] },
+			// Only the Send output is wired; Skip items end here.
+			[PLAYBOOK]: { main: [[{ node: SEND_EMAIL, type: 'main', index: 0 }], []] },
+		},
+	});
+	await n8n.activateWorkflow(workflowId);
+	return workflowId;
+}
+
 describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP', () => {
 	it('mails a new trial once, and never again for a redelivery, a re-activation or a second trial of the customer', async () => {
-		const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
-		const smtpCredential = await n8n.createCredential('smtp', 'Local SMTP', {
-			user: '',
-			password: '',
-			host: '127.0.0.1',
-			port: inbox.port,
-			secure: false,
-			disableStartTls: true,
-		});
-		const webhookId = randomUUID();
-		const workflowId = await n8n.importWorkflow({
-			name: 'e2e welcome playbook',
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER,
-					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: { categories: ['trial'], activities: [] },
-					credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
-				},
-				{
-					id: randomUUID(),
-					name: PLAYBOOK,
-					type: 'n8n-nodes-stripe-lifecycle.stripePlaybook',
-					typeVersion: 1,
-					position: [200, 0],
-					parameters: { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test' },
-					credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
-				},
-				{
-					id: randomUUID(),
-					name: SEND_EMAIL,
-					type: 'n8n-nodes-base.emailSend',
-					typeVersion: 2.1,
-					position: [400, 0],
-					parameters: {
-						fromEmail: FROM,
-						toEmail: '={{ $json.to }}',
-						subject: '={{ $json.subject }}',
-						emailFormat: 'both',
-						text: '={{ $json.text }}',
-						html: '={{ $json.html }}',
-						options: { appendAttribution: false },
-					},
-					credentials: { smtp: { id: smtpCredential.id, name: smtpCredential.name } },
-				},
-			],
-			connections: {
-				[TRIGGER]: { main: [[{ node: PLAYBOOK, type: 'main', index: 0 }]] },
-				// Only the Send output is wired; Skip items end here.
-				[PLAYBOOK]: { main: [[{ node: SEND_EMAIL, type: 'main', index: 0 }], []] },
-			},
-		});
-		await n8n.activateWorkflow(workflowId);
+		const workflowId = await activeWelcomeWorkflow('e2e welcome playbook');
 
 		// A trial start: the subscription event names the customer by id only, so the Playbook reads the email.
 		const trial = runScenario(stripe, 'trial_started');
@@ -143,5 +150,27 @@ describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP
 		expect(skip).toEqual([expect.objectContaining({ reason: 'already_sent', dedupeKey: `playbook:welcome:${trial.customer.id}` })]);
 		expect(inbox.mails()).toHaveLength(1);
 		expect(await n8n.listExecutions(workflowId)).toHaveLength(2);
+	});
+
+	it('skips a customer whose email would add a recipient, and the SMTP server receives nothing for it', async () => {
+		const workflowId = await activeWelcomeWorkflow('e2e welcome playbook, hostile recipients');
+		const mailsBefore = inbox.mails().length;
+		// Emails a payer can type at checkout: a header line, and a list the mail node reads as two recipients.
+		const customers = ['victim@example.com\r\nBcc: attacker@evil.example', 'victim@example.com, attacker@evil.example'].map(
+			(email) => stripe.createCustomer({ email, name: 'Victim' }).id,
+		);
+		for (const customer of customers) runScenario(stripe, 'trial_started', { customer });
+		await stripe.settleDeliveries();
+		const executions = await n8n.waitForExecutions(workflowId, customers.length);
+		const outputs = await Promise.all(executions.map((execution) => outputsOf(execution.id, PLAYBOOK)));
+
+		expect(executions.map((execution) => execution.status)).toEqual(customers.map(() => 'success'));
+		expect(outputs.map(([send]) => send)).toEqual(customers.map(() => []));
+		expect(outputs.map(([, skip]) => skip.map((item) => [item.reason, item.customerId])).sort()).toEqual(
+			customers.map((customer) => [['invalid_email', customer]]).sort(),
+		);
+		expect(inbox.mailsTo('attacker@evil.example')).toEqual([]);
+		expect(inbox.mailsTo('victim@example.com')).toEqual([]);
+		expect(inbox.mails()).toHaveLength(mailsBefore);
 	});
 });

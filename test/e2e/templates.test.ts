@@ -184,9 +184,12 @@ describe('templates run end to end', () => {
 			expect(anonymous.status).toBe(401);
 			expect(page.status).toBe(200);
 			expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+			// No other site may frame it; n8n adds its own sandbox policy, and the page brings its own.
+			expect(page.headers.get('x-frame-options')).toBe('DENY');
 			const html = await page.text();
 			expect(html).toMatch(/^<!doctype html>/i);
 			expect(html).toContain('MRR');
+			expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
 		});
 	}, FLOW_TIMEOUT_MS);
 

@@ -91,6 +91,8 @@ describe('Customer → Get Profile', () => {
 		// Through an expression, as ids arrive from upstream data; a typed one n8n's own field validation refuses.
 		['a malformed customer id', byIdParameter('={{ "customer-42" }}'), 'is not a Stripe customer ID'],
 		['an email without a domain', { findBy: 'email', email: 'someone@' }, 'is not an email address'],
+		// Shaped to make a backtracking email pattern run for minutes; jest's per-test timeout is the bound.
+		['a megabyte of "a." after the @', { findBy: 'email', email: `a@${'a.'.repeat(512 * 1024)}@` }, 'is not an email address'],
 	])('refuses %s before calling Stripe', async (_what, parameters, message) => {
 		const error = await run({ operation: 'getProfile', ...parameters }).catch((caught: unknown) => caught);
 

@@ -263,13 +263,19 @@ describe('hostile data in Stripe fields', () => {
 		const trial = toActivities(created).find((activity) => activity.activity === 'trial.started')!;
 
 		const [[profile]] = await runNode({ node: new StripeLifecycle(), parameters: { resource: 'customer', operation: 'getProfile', findBy: 'id', customer: { __rl: true, mode: 'id', value: customer.id } }, credentials });
-		const [[mail]] = await runNode({ node: new StripePlaybook(), parameters: { step: 'welcome', brandName: '<b>Acme</b>', productUrl: 'https://app.acme.test', guard: false }, credentials, input: [trial as unknown as IDataObject] });
+		const welcome = () => runNode({ node: new StripePlaybook(), parameters: { step: 'welcome', brandName: '<b>Acme</b>', productUrl: 'https://app.acme.test', guard: false }, credentials, input: [trial as unknown as IDataObject] });
+		// An email with markup in it is no address to mail: the Playbook skips it rather than hand it to a mail node.
+		const [refused, [skipped]] = await welcome();
+		emulator.updateCustomer(customer.id, { email: 'hostile@hostile.test' });
+		const [[mail]] = await welcome();
 		const [[dashboard]] = await runNode({ node: new StripeLifecycle(), parameters: { resource: 'metric', operation: 'dashboard', title: '<script>alert("title")</script>', brandName: '"><img src=x onerror=alert(1)>' }, credentials });
 		const dashboardHtml = Buffer.from((dashboard as INodeExecutionData).binary!.data.data, 'base64').toString('utf8');
 		const mailHtml = String(mail.json.html);
 
 		// Profiles are JSON data for other nodes: values arrive unchanged (nothing stripped, nothing run).
 		expect(profile.json).toMatchObject({ id: customer.id, email: HOSTILE.email, name: HOSTILE.name });
+		expect(refused).toEqual([]);
+		expect(skipped.json).toMatchObject({ reason: 'invalid_email', customerId: customer.id });
 		// HTML output carries no active markup from Stripe fields: the hostile tags appear only as escaped
 		// text, so no real tag is a script, image or frame, and no real tag has an event handler or a javascript: URL.
 		const activeMarkup = [mailHtml, dashboardHtml].flatMap((html) => activeTags(html));

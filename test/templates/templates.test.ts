@@ -9,6 +9,7 @@ import {
 	connectionPairs,
 	PACKAGE_CREDENTIAL_TYPE,
 	PACKAGE_NODE_PREFIX,
+	readTemplate,
 	readTemplates,
 	TEMPLATES_DIR,
 	templateFileNames,
@@ -81,5 +82,17 @@ describe.each(templates.map(({ file, workflow }) => [file, workflow] as const))(
 				expect(credential).toEqual({ id: null, name: expect.any(String) });
 			}
 		}
+	});
+});
+
+describe('09-dashboard-page.json', () => {
+	it('forbids framing with X-Frame-Options, and sets no Content-Security-Policy header, which n8n would drop', () => {
+		const respond = readTemplate('09-dashboard-page.json').nodes.find((node) => node.type === 'n8n-nodes-base.respondToWebhook')!;
+		const { entries } = (respond.parameters.options as { responseHeaders: { entries: Array<{ name: string; value: string }> } }).responseHeaders;
+		const headers = new Map(entries.map((header) => [header.name.toLowerCase(), header.value]));
+
+		expect(headers.get('x-frame-options')).toBe('DENY');
+		// n8n 2.40.7 drops this header from workflows with a warning per request; the page carries its own policy.
+		expect(headers.has('content-security-policy')).toBe(false);
 	});
 });

@@ -2,9 +2,10 @@ import type Stripe from 'stripe';
 
 import { stripeFixture } from '../fixtures/stripeObjects';
 
-import { escapeHtml, renderDashboard, renderDigest, type DashboardData, type DashboardOptions } from '../../nodes/shared/lifecycle/dashboard';
+import { renderDashboard, renderDigest, type DashboardData, type DashboardOptions } from '../../nodes/shared/lifecycle/dashboard';
 import { SaasMetricsBuilder } from '../../nodes/shared/lifecycle/metrics';
 import { PaymentMetricsBuilder } from '../../nodes/shared/lifecycle/paymentMetrics';
+import { escapeHtml } from '../../nodes/shared/lifecycle/text';
 
 const day = 24 * 60 * 60;
 /** Oct 1 to Oct 8, midnight to midnight in Berlin (CEST, UTC+2). */
@@ -93,6 +94,12 @@ describe('renderDashboard', () => {
 		expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*https?:/i);
 		expect(html).not.toMatch(/https?:\/\//i);
 		expect(html).not.toMatch(/@import|@font-face|url\(/i);
+	});
+
+	it('forbids itself to load or run anything but its inline CSS, before the first element that could', () => {
+		const policy = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+		expect(html).toContain(policy);
+		expect(html.indexOf(policy)).toBeLessThan(html.indexOf('<style>'));
 	});
 
 	it('reads in light and dark', () => {

@@ -201,6 +201,15 @@ describe('decide', () => {
 		expect(skipped(decide(step, { ...subject, customer: { ...subject.customer, email: null } }))).toBe('no_email');
 	});
 
+	it.each(PLAYBOOK_STEPS)('%s skips a customer whose email is not one plain address, and compose refuses it too', (step) => {
+		// Payer-typed emails that would reach a mail node's To field as extra recipients or headers.
+		for (const email of ['victim@example.com\r\nBcc: attacker@evil.example', 'victim@example.com, attacker@evil.example', 'Victim <victim@example.com>']) {
+			const subject = ELIGIBLE[step]({ email });
+			expect(decide(step, subject)).toMatchObject({ send: false, reason: 'invalid_email', message: expect.stringContaining('correct it in Stripe') });
+			expect(() => compose(step, subject, BRAND)).toThrow('has no email it can send to');
+		}
+	});
+
 	it.each(PLAYBOOK_STEPS)('%s skips a test-mode item in a live workflow, unless told not to', (step) => {
 		const testItem = { ...ELIGIBLE[step](), livemode: false };
 		expect(skipped(decide(step, testItem, { liveWorkflow: true }))).toBe('test_mode');
@@ -217,6 +226,18 @@ describe('decide', () => {
 		const subject = ELIGIBLE.welcome({ metadata: { no_lifecycle_mail: 'Yes', email_opt_out: 'true' } });
 		expect(skipped(decide('welcome', subject, { optOutMetadataKey: 'no_lifecycle_mail' }))).toBe('opted_out');
 		expect(skipped(decide('welcome', subject, { optOutMetadataKey: '' }))).toBe('send');
+	});
+
+	it.each(['constructor', '__proto__', 'toString'])("reads only the customer's own metadata for the opt-out key %s", (key) => {
+		expect(skipped(decide('welcome', ELIGIBLE.welcome({ metadata: {} }), { optOutMetadataKey: key }))).toBe('send');
+		// Set by the customer, a key of that name counts like any other (JSON.parse makes even __proto__ an own key, as in Stripe's answer).
+		const own = JSON.parse(`{"${key}": "true"}`) as Stripe.Metadata;
+		expect(skipped(decide('welcome', ELIGIBLE.welcome({ metadata: own }), { optOutMetadataKey: key }))).toBe('opted_out');
+	});
+
+	it('ignores an opt-out value that is not a string, as an upstream node may leave on a profile', () => {
+		const profile = subjectFromProfile({ id: 'cus_1', email: 'ada@example.com', name: 'Ada', status: 'trialing', metadata: { email_opt_out: true } as unknown as Stripe.Metadata });
+		expect(skipped(decide('welcome', profile))).toBe('send');
 	});
 
 	it('trial_ending skips a trial that is no longer trialing (trial_will_end also fires when a trial ends early)', () => {
@@ -628,6 +649,58 @@ describe('compose: HTML safety', () => {
 		});
 		expect(message.subject).toBe('Hello Ada Bcc: victim@example.com');
 		expect(message.toName).toBe('Ada Bcc: victim@example.com');
+	});
+});
+
+describe('compose: megabyte values', () => {
+	// A megabyte run of spaces made the header and text patterns rescan it from each of its characters
+	// (40,000 spaces took 1.5 s); jest's per-test timeout is the bound.
+	const spaces = ' '.repeat(1024 * 1024);
+
+	it('cuts a customer name to 1,000 characters and the recipient name to one line of them', () => {
+		const long = compose('welcome', ELIGIBLE.welcome({ name: 'x'.repeat(1024 * 1024) }), BRAND);
+		const spaced = compose('welcome', ELIGIBLE.welcome({ name: `Ada${spaces}\r\nBcc: victim@example.com` }), BRAND);
+
+		expect(long.toName).toBe('x'.repeat(1000));
+		expect(long.fields.name).toHaveLength(1000);
+		expect(spaced.toName).toBe('Ada');
+		expect(spaced.fields.firstName).toBe('Ada');
+		// An emoji across the cut is dropped whole rather than halved.
+		expect(compose('welcome', ELIGIBLE.welcome({ name: `${'x'.repeat(999)}😀` }), BRAND).fields.name).toBe('x'.repeat(999));
+	});
+
+	it('keeps a subject of a megabyte of spaces on one line, cut to 1,000 characters', () => {
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { subject: `Hi${spaces}there` } }).subject).toBe('Hi');
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { subject: `Hi\n${'y'.repeat(1024 * 1024)}` } }).subject).toBe(`Hi ${'y'.repeat(997)}`);
+	});
+
+	it('derives the text of an HTML override holding a product name with a megabyte of spaces', () => {
+		const subject = ready(activity('trial.started'), stripeSubscription({ status: 'trialing', trial_end: TRIAL_END }, { productName: `Pro${spaces}Max` }));
+		const message = compose('welcome', subject, { ...BRAND, overrides: { html: '<p>Your {{planName}} plan</p>\n<p>Thanks</p>' } });
+
+		expect(message.text).toBe(`Your Pro${spaces}Max plan\n\nThanks`);
+	});
+
+	it('derives the text of ordinary markup: hidden elements dropped, links followed by their address', () => {
+		const html =
+			'<head><title>T</title><style>p{}</style></head><p>Go <A HREF="https://acme.test/">here</A> or ' +
+			'<a class="b" href = "https://acme.test/">https://acme.test/</a >.</p><script>x()</script><p>Bye</p>';
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { html } }).text).toBe('Go here (https://acme.test/) or https://acme.test/.\n\nBye');
+	});
+
+	it('derives the text of an HTML override with a megabyte of links, heads or tags never closed', () => {
+		const text = (html: string) => compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { html } }).text;
+		const megabyteOf = (unit: string) => unit.repeat(Math.ceil((1024 * 1024) / unit.length));
+
+		// An unclosed link keeps no address, an unclosed head hides nothing, and '<a ' is no tag.
+		expect(text(`<p>start</p>${megabyteOf('<a href="https://acme.test/">')}<p>end</p>`)).toBe('start\n\nend');
+		expect(text(`${megabyteOf('<head>')}<p>body</p>`)).toBe('body');
+		expect(text(megabyteOf('<a '))).toBe(megabyteOf('<a ').trim());
+	});
+
+	it('derives the text of an HTML override with a megabyte of unclosed "<" and keeps them as text', () => {
+		const stray = '<'.repeat(1024 * 1024);
+		expect(compose('welcome', ELIGIBLE.welcome(), { ...BRAND, overrides: { html: `<p>a ${stray} b</p>` } }).text).toBe(`a ${stray} b`);
 	});
 });
 

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 
 import { validZone } from './metrics';
 import type { Money } from './money';
+import { escapeHtml } from './text';
 import type { MovementKind, MrrPoint, PaymentReport, Rate, SaasCurrencyReport, SaasReport, SaasSnapshot } from './types';
 
 /**
@@ -10,7 +11,8 @@ import type { MovementKind, MrrPoint, PaymentReport, Rate, SaasCurrencyReport, S
  * The page is meant to be served by a Respond to Webhook node or mailed as a file, so it carries
  * everything inline: CSS in a <style> element, charts as inline SVG, system fonts only, no
  * script, no image and no URL at all (a mail client or a strict CSP would block them). Every
- * value that comes from Stripe or the user (names, currency codes, brand, title) is escaped.
+ * value that comes from Stripe or the user (names, currency codes, brand, title) is escaped, and
+ * the page's own CSP would stop whatever got past that.
  * Output depends only on the arguments — `generatedAt` is passed in, never read from a clock —
  * so the same data renders byte for byte the same page.
  */
@@ -54,6 +56,15 @@ const LOSSES: readonly MovementKind[] = ['contraction', 'churned'];
 
 const NONE = '—';
 
+/**
+ * The page loads nothing and runs nothing, so its policy allows only inline CSS and data: images:
+ * a value that slipped past escaping could neither run a script nor call out. It travels in the
+ * page because n8n 2.40.7 drops a Content-Security-Policy header set by a workflow (it sends its
+ * own sandbox policy); a <meta> policy cannot forbid framing, so the dashboard template sends
+ * X-Frame-Options: DENY for that (templates/09-dashboard-page.json).
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 export function renderDashboard(data: DashboardData, options: DashboardOptions): string {
 	const { snapshot, saas } = data;
 	const currency = chartCurrency(data, options.currency);
@@ -70,6 +81,7 @@ export function renderDashboard(data: DashboardData, options: DashboardOptions):
 		`<html lang="${escapeHtml(options.locale)}">`,
 		'<head>',
 		'<meta charset="utf-8">',
+		`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
 		'<meta name="viewport" content="width=device-width, initial-scale=1">',
 		'<meta name="color-scheme" content="light dark">',
 		`<title>${escapeHtml(heading)}</title>`,
@@ -126,16 +138,6 @@ export function renderDigest(data: DashboardData, options: DigestOptions = {}): 
 		);
 	}
 	return lines.join('\n');
-}
-
-/** Escapes text for HTML content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-	return value
-		.replace(/&/g, '&amp;')
-		.replace(/</g, '&lt;')
-		.replace(/>/g, '&gt;')
-		.replace(/"/g, '&quot;')
-		.replace(/'/g, '&#39;');
 }
 
 // ── Tiles ────────────────────────────────────────────────────────────────────────────────────

@@ -11,7 +11,8 @@ export function parseRateTable(reportingCurrency: string, text: string): RateTab
 	}
 	const rates: Record<string, number> = {};
 	for (const entry of text.split(/[,;\n]/).map((part) => part.trim()).filter(Boolean)) {
-		const match = /^([A-Za-z]{3})\s*[=:]\s*([0-9]*\.?[0-9]+)$/.exec(entry);
+		// The number as digits[.digits] or .digits: one way to match each, so a long entry is read in one pass.
+		const match = /^([A-Za-z]{3})\s*[=:]\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)$/.exec(entry);
 		const rate = match ? Number(match[2]) : NaN;
 		if (!match || !(rate > 0)) {
 			return { error: `Cannot read the rate "${entry}"; write each as CODE=rate, e.g. EUR=1.08, JPY=0.0067` };

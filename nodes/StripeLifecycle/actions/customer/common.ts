@@ -51,4 +51,3 @@ export function readProfileOptions(options: IDataObject): ProfileOptions & { inc
 }
 
 export const CUSTOMER_ID = /^cus_[A-Za-z0-9]+$/;
-export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -2,12 +2,13 @@ import { DateTime } from 'luxon';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
+import { isEmailAddress } from '../../../shared/lifecycle/text';
 import type { ProfileStatus } from '../../../shared/lifecycle/types';
 import { loadProfiles } from '../../../shared/sources/profilesSource';
 import { toNodeError } from '../../../shared/transport';
 import type { StripeClient } from '../../../shared/transport/stripeClient';
 import type { OperationResult } from '../router';
-import { EMAIL, profileOptions, readProfileOptions } from './common';
+import { profileOptions, readProfileOptions } from './common';
 
 const show = { resource: ['customer'], operation: ['getMany'] };
 
@@ -71,7 +72,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
 	const email = String(filters.email ?? '').trim();
-	if (email && !EMAIL.test(email)) throw toNodeError(this, new Error(`"${email}" is not an email address; enter one like name@example.com`), itemIndex);
+	if (email && !isEmailAddress(email)) throw toNodeError(this, new Error(`"${email}" is not an email address; enter one like name@example.com`), itemIndex);
 	const createdFrom = epochOrUndefined(this, filters.createdAfter, 'Created After', itemIndex);
 	const createdTo = epochOrUndefined(this, filters.createdBefore, 'Created Before', itemIndex);
 	if (createdFrom !== undefined && createdTo !== undefined && createdTo <= createdFrom) {

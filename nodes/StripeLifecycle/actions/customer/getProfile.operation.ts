@@ -1,11 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
+import { isEmailAddress } from '../../../shared/lifecycle/text';
 import { loadProfiles } from '../../../shared/sources/profilesSource';
 import { toNodeError } from '../../../shared/transport';
 import type { StripeClient, StripeList } from '../../../shared/transport/stripeClient';
 import type { OperationResult } from '../router';
-import { CUSTOMER_ID, EMAIL, profileOptions, readProfileOptions } from './common';
+import { CUSTOMER_ID, profileOptions, readProfileOptions } from './common';
 
 const show = { resource: ['customer'], operation: ['getProfile'] };
 
@@ -57,7 +58,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 	let customerIds: string[];
 	if (this.getNodeParameter('findBy', itemIndex) === 'email') {
 		const email = String(this.getNodeParameter('email', itemIndex)).trim();
-		if (!EMAIL.test(email)) {
+		if (!isEmailAddress(email)) {
 			throw toNodeError(this, new Error(`"${email}" is not an email address; enter one like name@example.com`), itemIndex);
 		}
 		const found = await stripe.request<StripeList<{ id: string }>>('GET', '/v1/customers', { email, limit: 100 });

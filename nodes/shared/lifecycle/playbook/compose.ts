@@ -1,4 +1,5 @@
 import { formatMoney, safeLocale } from '../money';
+import { escapeHtml, isEmailAddress } from '../text';
 import { daysBetween, epochNow, formatDate } from '../time';
 import type { Amount, PlaybookSubject } from './context';
 import { builtInCopy, defaultSignOff, FIELD_NAMES, type CallToAction, type FieldName, type MessageFields } from './copy';
@@ -58,10 +59,10 @@ export interface Composition {
 	fields: MessageFields;
 }
 
-/** Composes the message for a subject `decide` said Send to; throws without an email, which `decide` rules out. */
+/** Composes the message for a subject `decide` said Send to; throws without one valid address, which `decide` rules out. */
 export function compose(step: PlaybookStep, subject: PlaybookSubject, options: ComposeOptions): Composition {
 	const to = subject.customer.email;
-	if (!to) throw new Error(`compose: customer ${subject.customer.id ?? '(unknown)'} has no email; run decide() first`);
+	if (!to || !isEmailAddress(to)) throw new Error(`compose: customer ${subject.customer.id ?? '(unknown)'} has no email it can send to; run decide() first`);
 	const locale = safeLocale(options.locale || subject.customer.locale || options.defaultLocale);
 	const fields = messageFields(subject, options, locale);
 	const copy = builtInCopy(step, fields, subject);
@@ -85,7 +86,7 @@ export function compose(step: PlaybookStep, subject: PlaybookSubject, options: C
 
 	return {
 		to,
-		toName: subject.customer.name ? oneLine(subject.customer.name) : null,
+		toName: fields.name ? oneLine(fields.name) : null,
 		subject: messageSubject,
 		text,
 		html,
@@ -98,13 +99,14 @@ export function compose(step: PlaybookStep, subject: PlaybookSubject, options: C
 
 function messageFields(subject: PlaybookSubject, options: ComposeOptions, locale: string): MessageFields {
 	const { customer, subscription, invoice } = subject;
+	const name = customer.name === null ? null : clip(customer.name, HEADER_TEXT_MAX_LENGTH);
 	const zone = options.timeZone || 'UTC';
 	const date = (seconds: number | null | undefined) => (seconds == null ? null : formatDate(seconds, locale, zone));
 	const price = (amount: Amount | null | undefined) => (amount ? formatMoney(amount.minor, amount.currency, locale) : null);
 	const trialEnd = subscription?.trialEnd ?? null;
 	return {
-		firstName: customer.name?.trim().split(/\s+/)[0] || null,
-		name: customer.name,
+		firstName: name?.trim().split(/\s+/)[0] || null,
+		name,
 		email: customer.email,
 		brandName: options.brandName,
 		senderName: options.senderName || null,
@@ -145,12 +147,6 @@ export function safeUrl(value: string | null | undefined): string | null {
 	}
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-	return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
-}
-
 const asText = (value: string) => value;
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
@@ -163,9 +159,26 @@ export function fill(template: string, fields: MessageFields, encode: (value: st
 	);
 }
 
-/** Mail headers are one line; a name or override with a line break must not start a new header. */
+/** Longest customer name, and longest subject or recipient name put in a header: more than any real one. */
+const HEADER_TEXT_MAX_LENGTH = 1_000;
+
+/** `value` cut to `max` UTF-16 units, never between the two halves of a surrogate pair. */
+function clip(value: string, max: number): string {
+	if (value.length <= max) return value;
+	return value.slice(0, /[\uD800-\uDBFF]/.test(value[max - 1]) ? max - 1 : max);
+}
+
+/**
+ * Mail headers are one line; a name or override with a line break must not start a new header.
+ * Split and trim rather than one pattern with \s* on both sides of [\r\n]+: that one rescans a
+ * run of spaces from each of its characters, quadratic in the run (40,000 spaces took 1.5 s).
+ */
 function oneLine(value: string): string {
-	return value.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+	return clip(value, HEADER_TEXT_MAX_LENGTH)
+		.split(/[\r\n]+/)
+		.map((line) => line.trim())
+		.filter((line) => line.length > 0)
+		.join(' ');
 }
 
 function paragraphs(text: string): string[] {
@@ -232,16 +245,50 @@ function renderHtml(parts: HtmlParts): string {
 
 const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ', '&amp;': '&' };
 
+const HIDDEN_ELEMENT = /<(head|style|script|title)\b/gi;
+// A link's opening tag with a quoted href; [^<>] keeps every scan inside one tag.
+const LINK = /<(a)\b(?=[^<>]*\bhref\s*=\s*"[^"<>]*")([^<>]*)>/gi;
+const HREF = /\bhref\s*=\s*"([^"<>]*)"/i;
+
 /** A readable plain-text twin of a user's HTML template: block ends become line breaks, links keep their address. */
 function textFromHtml(html: string): string {
-	const text = html
-		.replace(/<(head|style|script|title)\b[\s\S]*?<\/\1\s*>/gi, '')
-		.replace(/<a\b[^>]*?\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)<\/a\s*>/gi, (_link, href: string, label: string) =>
-			label.trim() === href ? href : `${label} (${href})`,
-		)
+	const text = replaceElements(replaceElements(html, HIDDEN_ELEMENT, () => ''), LINK, (link, label) => {
+		const href = HREF.exec(link[2])?.[1] ?? '';
+		return label.trim() === href ? href : `${label} (${href})`;
+	})
 		.replace(/<br\s*\/?>/gi, '\n')
 		.replace(/<\/(p|div|tr|table|h[1-6]|li|ul|ol)\s*>/gi, '\n\n')
-		.replace(/<[^>]*>/g, '')
+		// [^<>], not [^>]: a '<' never closed would otherwise be rescanned to the end from every '<'.
+		.replace(/<[^<>]*>/g, '')
 		.replace(/&(lt|gt|quot|#39|nbsp|amp);/g, (entity) => ENTITIES[entity]);
-	return paragraphs(text.replace(/[ \t]+\n/g, '\n').replace(/\n[ \t]+/g, '\n')).join('\n\n');
+	// Trimming each line is linear; /[ \t]+\n/ rescans a long run of spaces from each of its characters.
+	return paragraphs(text.split('\n').map((line) => line.trim()).join('\n')).join('\n\n');
+}
+
+/**
+ * `html` with each element that `opening` (global; group 1 the tag name) starts and its end tag
+ * closes replaced by `render(opening match, content)`. One lazy pattern from opening to end tag
+ * would scan to the end of the text from every opening never closed; here the search for an end
+ * tag runs forward once, and a name found unclosed is not searched for again (no later end tag
+ * exists either), so the whole pass is linear.
+ */
+function replaceElements(html: string, opening: RegExp, render: (open: RegExpExecArray, content: string) => string): string {
+	const unclosed = new Set<string>();
+	let text = '';
+	let from = 0;
+	opening.lastIndex = 0;
+	for (let open = opening.exec(html); open !== null; open = opening.exec(html)) {
+		const name = open[1].toLowerCase();
+		if (unclosed.has(name)) continue;
+		const end = new RegExp(`</${name}\\s*>`, 'gi');
+		end.lastIndex = opening.lastIndex;
+		const close = end.exec(html);
+		if (close === null) {
+			unclosed.add(name);
+			continue;
+		}
+		text += html.slice(from, open.index) + render(open, html.slice(opening.lastIndex, close.index));
+		from = opening.lastIndex = end.lastIndex;
+	}
+	return text + html.slice(from);
 }

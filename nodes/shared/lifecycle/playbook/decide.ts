@@ -1,3 +1,4 @@
+import { isEmailAddress } from '../text';
 import type { PlaybookSubject } from './context';
 import { STEPS, type PlaybookStep } from './steps';
 
@@ -17,6 +18,7 @@ export const SKIP_REASONS = [
 	'not_cancelling',
 	'opted_out',
 	'no_email',
+	'invalid_email',
 	'already_sent',
 ] as const;
 
@@ -105,16 +107,29 @@ const TRUTHY = new Set(['true', '1', 'yes', 'y', 'on']);
 const optedOut: Check = (_step, subject, options) => {
 	const key = options.optOutMetadataKey === undefined ? DEFAULT_OPT_OUT_METADATA_KEY : options.optOutMetadataKey;
 	if (!key) return null;
-	const value = subject.customer.metadata?.[key];
-	// Stripe metadata values are strings; anything a person would read as "yes" counts.
-	if (value !== undefined && TRUTHY.has(value.trim().toLowerCase())) {
+	const metadata = subject.customer.metadata;
+	// Only the customer's own keys: a plain lookup of "constructor" or "toString" finds Object's
+	// functions. Stripe metadata values are strings; anything a person would read as "yes" counts.
+	const value = metadata && Object.hasOwn(metadata, key) ? metadata[key] : undefined;
+	if (typeof value === 'string' && TRUTHY.has(value.trim().toLowerCase())) {
 		return skip('opted_out', `The customer's metadata "${key}" is "${value}".`);
 	}
 	return null;
 };
 
-const hasEmail: Check = (_step, subject) =>
-	subject.customer.email ? null : skip('no_email', `Customer ${subject.customer.id ?? '(unknown)'} has no email address.`);
+/**
+ * Payers type their own email at checkout (billing_details.email, receipt_email), and mail nodes
+ * take `to` as a list: a line break or a comma in it would add recipients or headers. Only one
+ * plain address is mailed.
+ */
+const hasEmail: Check = (_step, subject) => {
+	const { id, email } = subject.customer;
+	if (!email) return skip('no_email', `Customer ${id ?? '(unknown)'} has no email address.`);
+	if (!isEmailAddress(email)) {
+		return skip('invalid_email', `Customer ${id ?? '(unknown)'} has an email that is not one plain address (${JSON.stringify(email.slice(0, 80))}); correct it in Stripe.`);
+	}
+	return null;
+};
 
 /** Checks that need nothing beyond the item itself, so the node can skip before fetching anything. */
 const ITEM_CHECKS: readonly Check[] = [fits, testMode];
