@@ -182,6 +182,7 @@ export class StripeLifecycleTrigger implements INodeType {
 			},
 		);
 		if (outcome.kind === 'reject') {
+			if (outcome.log) this.logger.warn(outcome.log);
 			response.status(outcome.status).json({ error: outcome.reason });
 			return { noWebhookResponse: true };
 		}

@@ -3,6 +3,8 @@
  * emulator as Stripe: the endpoint lifecycle a user goes through (activate, re-publish, edit,
  * deactivate) and every way a POST to the webhook can end.
  */
+import { Logger } from '@n8n/backend-common';
+import { Container } from '@n8n/di';
 import Stripe from 'stripe';
 import type { IDataObject, INodeParameters, WorkflowActivateMode } from 'n8n-workflow';
 
@@ -372,6 +374,19 @@ describe('Stripe Lifecycle Trigger: deliveries', () => {
 				warnings: [expect.stringContaining('rak_customer_read')],
 			}),
 		]);
+	});
+
+	it('answers 400 to a thin event from a pasted thin-events destination secret and says in the log what to create instead', async () => {
+		const manual = trigger({ ...selection, webhookRegistration: 'manual', signingSecret: 'whsec_from_a_thin_destination' });
+		const warnings = jest.spyOn(Container.get(Logger), 'warn').mockImplementation(() => undefined);
+		const thin = JSON.stringify({ id: 'evt_test_thin_1', object: 'v2.core.event', type: 'v1.billing.meter.no_meter_found', livemode: false, created: '2026-11-01T00:00:00.000Z', related_object: null });
+
+		const run = await manual.runWebhook(signedDelivery(thin, 'whsec_from_a_thin_destination'));
+
+		expect(run.response).toMatchObject({ statusCode: 400, body: { error: expect.stringContaining('snapshot events') } });
+		expect(run.result).toEqual({ noWebhookResponse: true });
+		expect(warnings.mock.calls.map(([message]) => message)).toEqual([expect.stringMatching(/thin event evt_test_thin_1.*snapshot events/)]);
+		warnings.mockRestore();
 	});
 
 	it('verifies with the pasted secret in manual mode', async () => {
