@@ -13,7 +13,7 @@ import { ACTIVITIES, type Activity, type ActivityName } from '../shared/lifecycl
 import { stripeEventsFor } from '../shared/lifecycle/activities';
 import { credentialInfo, stripeClient, toNodeError } from '../shared/transport';
 import { claimOnce } from '../shared/webhook/claims';
-import { dedupeStoreFor } from '../shared/webhook/dedupe';
+import { dedupeStoreFor, releaseDedupeStore } from '../shared/webhook/dedupe';
 import { handleDelivery } from '../shared/webhook/delivery';
 import {
 	adoptStoredEndpoint,
@@ -133,8 +133,10 @@ export class StripeLifecycleTrigger implements INodeType {
 				}
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
-				if (!isAutomatic(this)) return true;
 				const kind = hookKind(this);
+				// n8n stops routing deliveries here now; a later activation starts with an empty store.
+				releaseDedupeStore(endpointKey(this, kind));
+				if (!isAutomatic(this)) return true;
 				const endpoints = storedEndpoints(this);
 				const stored = endpoints[kind];
 				try {

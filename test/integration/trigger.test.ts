@@ -9,6 +9,7 @@ import Stripe from 'stripe';
 import type { IDataObject, INodeParameters, WorkflowActivateMode } from 'n8n-workflow';
 
 import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node';
+import { dedupeStoreFor } from '../../nodes/shared/webhook/dedupe';
 import type { StoredEndpoint } from '../../nodes/shared/webhook/endpoints';
 import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
 import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, type WebhookRun } from './support/n8nCore';
@@ -387,6 +388,22 @@ describe('Stripe Lifecycle Trigger: deliveries', () => {
 		expect(run.result).toEqual({ noWebhookResponse: true });
 		expect(warnings.mock.calls.map(([message]) => message)).toEqual([expect.stringMatching(/thin event evt_test_thin_1.*snapshot events/)]);
 		warnings.mockRestore();
+	});
+
+	it('frees its de-duplication store on deactivation, in automatic and in manual mode', async () => {
+		const manual = trigger({ ...selection, webhookRegistration: 'manual', signingSecret: 'whsec_pasted' });
+		for (const [instance, signingSecret] of [[harness, secret], [manual, 'whsec_pasted']] as const) {
+			await instance.runWebhook(signedDelivery(scenarioEvent('trial_started', 'customer.subscription.created'), signingSecret));
+			// The trigger keys its store by workflow, node and kind (production here).
+			const store = dedupeStoreFor(`${HARNESS_WORKFLOW_ID}|${HARNESS_NODE_ID}|production`);
+			expect(store.size).toBeGreaterThan(0);
+
+			await instance.runWebhookMethod('delete');
+
+			const after = dedupeStoreFor(`${HARNESS_WORKFLOW_ID}|${HARNESS_NODE_ID}|production`);
+			expect(after).not.toBe(store);
+			expect(after.size).toBe(0);
+		}
 	});
 
 	it('verifies with the pasted secret in manual mode', async () => {
