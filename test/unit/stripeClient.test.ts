@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 
 import { StripeApiError } from '../../nodes/shared/transport/errors';
-import { STRIPE_API_VERSION, StripeClient, timeWindows, type HttpSend } from '../../nodes/shared/transport/stripeClient';
+import { MAX_PAGES_PER_LIST, STRIPE_API_VERSION, StripeClient, timeWindows, type HttpSend } from '../../nodes/shared/transport/stripeClient';
 import { fakeListEndpoint, ok, stripeError, type FakeObject } from './support/fakeStripe';
 import { VirtualClock } from './support/virtualClock';
 
@@ -41,6 +41,39 @@ describe('list', () => {
 		const clock = new VirtualClock();
 		const send: HttpSend = async () => ok({ object: 'list', data: [], has_more: true });
 		await expect(clock.run(collect(clientWith(send, clock).list('/v1/customers')))).resolves.toEqual([]);
+	});
+
+	it.each([
+		['has_more with the same last id again', ['cus_a', 'cus_a']],
+		['a cycle a → b → a', ['cus_a', 'cus_b', 'cus_a']],
+	])('stops with an error naming the list when the server repeats a cursor: %s', async (_name, lastIds) => {
+		const clock = new VirtualClock();
+		let calls = 0;
+		// Pages whose last ids follow `lastIds` and then keep cycling, always with has_more.
+		const send: HttpSend = async () => {
+			if (calls > 10) throw new Error('the client is still paging');
+			return ok({ object: 'list', data: [{ id: `cus_${calls}` }, { id: lastIds[calls++ % lastIds.length] }], has_more: true });
+		};
+
+		await expect(clock.run(collect(clientWith(send, clock).list('/v1/customers')))).rejects.toMatchObject({
+			name: 'StripeApiError',
+			message: `Stripe's list /v1/customers returned the page after ${lastIds[lastIds.length - 1]} a second time`,
+		});
+		expect(calls).toBe(lastIds.length);
+	});
+
+	it('stops a walk that never ends with new cursors after MAX_PAGES_PER_LIST pages', async () => {
+		const clock = new VirtualClock();
+		let calls = 0;
+		const send: HttpSend = async () => {
+			if (calls > MAX_PAGES_PER_LIST) throw new Error('the client is still paging');
+			return ok({ object: 'list', data: [{ id: `ch_${++calls}` }], has_more: true });
+		};
+
+		await expect(clock.run(collect(clientWith(send, clock, 1e9).list('/v1/charges')))).rejects.toMatchObject({
+			message: `Stripe's list /v1/charges went on for more than ${MAX_PAGES_PER_LIST.toLocaleString('en-US')} pages`,
+		});
+		expect(calls).toBe(MAX_PAGES_PER_LIST);
 	});
 
 	it('sends the Stripe-Version header on every request', async () => {
@@ -85,6 +118,19 @@ describe('listSliced', () => {
 		let calls = 0;
 		const send: HttpSend = async (request) => (++calls === 3 ? stripeError(403, { message: "Having the 'rak_customer_read' permission would allow this request to continue." }) : listSend(request));
 		await expect(clock.run(collect(clientWith(send, clock).listSliced('/v1/customers', {}, { from: 1_000_000, to: 1_030_000, slices: 4, concurrency: 2 })))).rejects.toMatchObject({ httpCode: 403 });
+	});
+
+	it('fails, rather than pages forever, when the server repeats a cursor in a slice', async () => {
+		const clock = new VirtualClock();
+		let calls = 0;
+		const send: HttpSend = async () => {
+			if (++calls > 10) throw new Error('the client is still paging');
+			return ok({ object: 'list', data: [{ id: 'ch_same', created: 1_000_000 }], has_more: true });
+		};
+
+		await expect(clock.run(collect(clientWith(send, clock).listSliced('/v1/charges', {}, { from: 1_000_000, to: 1_000_100, slices: 2, concurrency: 2 })))).rejects.toMatchObject({
+			message: "Stripe's list /v1/charges returned the page after ch_same a second time",
+		});
 	});
 
 	it('splits a range into contiguous windows that cover it exactly', () => {

@@ -70,6 +70,8 @@ export const DEFAULT_REQUESTS_PER_SECOND: Record<StripeMode, number> = { test: 2
 const PAGE_SIZE = 100;
 /** Fewer pages per slice waste calls on partial last pages; more leave workers idle at the end. */
 const MIN_PAGES_PER_SLICE = 4;
+/** 10 million objects: more than any node can hold in memory, so a walk this long can only be a server that never ends it. */
+export const MAX_PAGES_PER_LIST = 100_000;
 
 export class StripeClient {
 	readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
@@ -134,6 +136,16 @@ export class StripeClient {
 
 	/** Every object of a list endpoint, newest first, fetching pages of 100 as the caller reads. */
 	async *list<T extends { id: string }>(path: string, params: StripeParams = {}): AsyncGenerator<T> {
+		for await (const page of this.pages<T>(path, params)) yield* page;
+	}
+
+	/**
+	 * The pages of one cursor walk. A server that hands out a cursor it gave before (the same last
+	 * id with has_more, or a → b → a) would be walked forever, so that, and a walk past
+	 * MAX_PAGES_PER_LIST, ends it with an error naming the list.
+	 */
+	private async *pages<T extends { id: string }>(path: string, params: StripeParams): AsyncGenerator<T[]> {
+		const cursors = new Set<string>();
 		let startingAfter: string | undefined;
 		for (;;) {
 			const page = await this.request<StripeList<T>>('GET', path, {
@@ -141,10 +153,25 @@ export class StripeClient {
 				limit: PAGE_SIZE,
 				starting_after: startingAfter,
 			});
-			yield* page.data;
+			yield page.data;
 			// An empty page ends the walk even if has_more claims otherwise: there is no cursor left.
 			if (!page.has_more || page.data.length === 0) return;
 			startingAfter = page.data[page.data.length - 1].id;
+			if (cursors.has(startingAfter)) {
+				throw new StripeApiError(
+					`Stripe's list ${path} returned the page after ${startingAfter} a second time`,
+					'Paging stopped here instead of going round forever. If the API base URL in the credential points at a proxy or an emulator, check that it passes starting_after through; otherwise run again.',
+					undefined,
+				);
+			}
+			if (cursors.size + 1 >= MAX_PAGES_PER_LIST) {
+				throw new StripeApiError(
+					`Stripe's list ${path} went on for more than ${MAX_PAGES_PER_LIST.toLocaleString('en-US')} pages`,
+					'Paging stopped here. Narrow the request (a shorter time range or a filter) so that it returns fewer objects.',
+					undefined,
+				);
+			}
+			cursors.add(startingAfter);
 		}
 	}
 
@@ -221,22 +248,16 @@ export class StripeClient {
 		const worker = async () => {
 			for (let window = windows.shift(); window; window = windows.shift()) {
 				const created = { ...(params.created as object), gte: window.from, lt: window.to };
-				let startingAfter: string | undefined;
+				const walk = this.pages<T>(path, { ...params, created });
 				for (;;) {
 					while (pages.length >= maxBufferedPages && failure === undefined) {
 						await new Promise<void>((resolve) => paused.push(resolve));
 					}
 					if (failure !== undefined) return;
-					const page = await this.request<StripeList<T>>('GET', path, {
-						...params,
-						created,
-						limit: PAGE_SIZE,
-						starting_after: startingAfter,
-					});
-					if (page.data.length) pages.push(page.data);
+					const page = await walk.next();
+					if (page.done) break;
+					if (page.value.length) pages.push(page.value);
 					notify();
-					if (!page.has_more || page.data.length === 0) break;
-					startingAfter = page.data[page.data.length - 1].id;
 				}
 			}
 		};
