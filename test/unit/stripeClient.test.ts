@@ -6,9 +6,9 @@ import { fakeListEndpoint, ok, stripeError, type FakeObject } from './support/fa
 import { VirtualClock } from './support/virtualClock';
 
 let accounts = 0;
-function clientWith(send: HttpSend, clock: VirtualClock, requestsPerSecond = 25) {
+function clientWith(send: HttpSend, clock: VirtualClock, requestsPerSecond = 25, budgetMs?: number) {
 	// A fresh account per test, so tests do not share the process-wide rate limiter.
-	return new StripeClient({ send, baseUrl: 'http://stripe.test', mode: 'test', accountKey: `acct_${++accounts}`, requestsPerSecond, clock, random: () => 1 });
+	return new StripeClient({ send, baseUrl: 'http://stripe.test', mode: 'test', accountKey: `acct_${++accounts}`, requestsPerSecond, clock, random: () => 1, budgetMs });
 }
 
 function objects(count: number, from = 1_000_000, step = 60): FakeObject[] {
@@ -212,6 +212,65 @@ describe('request retries', () => {
 		await expect(clock.run(clientWith(send, clock).request('GET', '/v1/customers'))).rejects.toMatchObject({
 			message: 'Could not reach Stripe at http://stripe.test after 6 tries (ECONNRESET)',
 		});
+	});
+});
+
+describe('a time budget', () => {
+	function scriptedAt(clock: VirtualClock, answer: (attempt: number) => 'network' | ReturnType<typeof ok>) {
+		const seen: Array<{ at: number; timeoutMs: number }> = [];
+		const send: HttpSend = async (request) => {
+			seen.push({ at: clock.now(), timeoutMs: request.timeoutMs });
+			const next = answer(seen.length);
+			if (next === 'network') throw Object.assign(new Error('timeout of 2500ms exceeded'), { code: 'ECONNABORTED' });
+			return next;
+		};
+		return { send, seen };
+	}
+
+	it('gives up at once on a 429 whose Retry-After outlasts the budget, instead of waiting for it', async () => {
+		const clock = new VirtualClock();
+		const started = clock.now();
+		const { send, seen } = scriptedAt(clock, () => stripeError(429, { code: 'rate_limit' }, { 'retry-after': '3600' }));
+
+		await expect(clock.run(clientWith(send, clock, 25, 3000).request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({ httpCode: 429 });
+
+		expect(seen).toHaveLength(1);
+		expect(clock.now() - started).toBeLessThanOrEqual(3000);
+	});
+
+	it('retries while a retry fits, then ends within the budget with the last error', async () => {
+		const clock = new VirtualClock();
+		const started = clock.now();
+		const { send, seen } = scriptedAt(clock, () => stripeError(500, { type: 'api_error' }));
+
+		await expect(clock.run(clientWith(send, clock, 25, 3000).request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({ httpCode: 500 });
+
+		// Back-off of 500 ms, then 1,000 ms fit in 3 s; the next 2,000 ms would not.
+		expect(seen.map((attempt) => attempt.at - started)).toEqual([0, 500, 1500]);
+		expect(clock.now() - started).toBeLessThanOrEqual(3000);
+	});
+
+	it('waits for a response no longer than what is left of the budget', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, (attempt) => (attempt === 1 ? 'network' : ok({ id: 'cus_1' })));
+
+		await expect(clock.run(clientWith(send, clock, 25, 3000).request('GET', '/v1/customers/cus_1'))).resolves.toEqual({ id: 'cus_1' });
+		// Without a budget every try may wait the full 30 s.
+		await clock.run(clientWith(async (request) => (seen.push({ at: clock.now(), timeoutMs: request.timeoutMs }), ok({})), clock).request('GET', '/v1/customers'));
+
+		expect(seen.map((attempt) => attempt.timeoutMs)).toEqual([3000, 2500, 30000]);
+	});
+
+	it('sends nothing once the budget is spent, saying so', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, () => ok({}));
+		const client = clientWith(send, clock, 25, 3000);
+		await clock.run(clock.sleep(3000));
+
+		await expect(clock.run(client.request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({
+			message: 'Stripe was not called: the 3000 ms this step may spend on Stripe were used up',
+		});
+		expect(seen).toEqual([]);
 	});
 });
 

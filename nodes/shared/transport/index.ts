@@ -23,6 +23,8 @@ export const DEFAULT_BASE_URL = 'https://api.stripe.com';
 export interface StripeClientSettings {
 	/** Overrides Stripe's default limit for the key's mode. */
 	requestsPerSecond?: number;
+	/** Most time all calls of the client may take together, in ms (see StripeClientOptions.budgetMs). */
+	budgetMs?: number;
 }
 
 /** What the transport needs to know of whichever credential the node uses. */
@@ -110,6 +112,7 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 		accountKey: info.accountKey,
 		credentialKind: info.type === CONNECT_CREDENTIAL_NAME ? 'oauth' : 'key',
 		requestsPerSecond: settings.requestsPerSecond || undefined,
+		budgetMs: settings.budgetMs,
 		clock: { now: () => Date.now(), sleep },
 		send: async (request) =>
 			(await context.helpers.httpRequestWithAuthentication
@@ -122,7 +125,7 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
 					json: false,
-					timeout: 30000,
+					timeout: request.timeoutMs,
 				})
 				.catch((error: unknown) => {
 					const answer = answerFromError(error);

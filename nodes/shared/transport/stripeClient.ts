@@ -22,6 +22,8 @@ export interface HttpRequest {
 	url: string;
 	headers: Record<string, string>;
 	body?: string;
+	/** How long to wait for the response: REQUEST_TIMEOUT_MS, or less when the client's budget is nearly spent. */
+	timeoutMs: number;
 }
 
 /** Sends one HTTP request with the credential applied; rejects only when no response arrived. */
@@ -40,6 +42,12 @@ export interface StripeClientOptions {
 	/** Whether a 401 means a wrong key or a Connect token that was revoked. */
 	credentialKind?: CredentialKind;
 	retryPolicy?: Partial<RetryPolicy>;
+	/**
+	 * Most time, in ms from the client's creation, that all its calls together may take: waits for
+	 * the rate limit, responses, back-off and Retry-After included. A retry that would end past it
+	 * is not made, and the call fails with the error it has. Unset: only the retry policy bounds a call.
+	 */
+	budgetMs?: number;
 	clock: Clock;
 	random?: () => number;
 }
@@ -72,13 +80,17 @@ const PAGE_SIZE = 100;
 const MIN_PAGES_PER_SLICE = 4;
 /** 10 million objects: more than any node can hold in memory, so a walk this long can only be a server that never ends it. */
 export const MAX_PAGES_PER_LIST = 100_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export class StripeClient {
 	readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
 	private readonly limiter: RateLimiter;
 	private readonly policy: RetryPolicy;
+	/** Clock time after which no request is sent and no retry is waited for. */
+	private readonly deadline: number;
 
 	constructor(private readonly options: StripeClientOptions) {
+		this.deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : options.clock.now() + options.budgetMs;
 		this.limiter = sharedRateLimiter(
 			`${options.baseUrl}|${options.accountKey}`,
 			options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND[options.mode],
@@ -114,20 +126,29 @@ export class StripeClient {
 
 		for (let attempt = 1; ; attempt++) {
 			await this.limiter.acquire();
+			const timeoutMs = Math.min(REQUEST_TIMEOUT_MS, this.deadline - this.options.clock.now());
+			if (timeoutMs <= 0) {
+				throw new StripeApiError(
+					`Stripe was not called: the ${this.options.budgetMs} ms this step may spend on Stripe were used up`,
+					'Other calls of this step, or of other nodes using the same Stripe account in this n8n process, took the time. Run it again.',
+					undefined,
+					{ attempts: attempt - 1 },
+				);
+			}
 			this.stats.requests++;
 			let response: HttpResponse;
 			try {
-				response = await this.options.send({ method, url, headers, body });
+				response = await this.options.send({ method, url, headers, body, timeoutMs });
 			} catch (error) {
 				const decision = retryDecision(attempt, {}, this.policy, this.options.random);
-				if (!decision.retry) throw stripeNetworkError(this.options.baseUrl, error, attempt);
+				if (!decision.retry || !this.fits(decision.delayMs)) throw stripeNetworkError(this.options.baseUrl, error, attempt);
 				await this.backOff(decision.delayMs);
 				continue;
 			}
 			if (response.statusCode < 300) return parseBody<T>(response.body);
 			if (response.statusCode === 429) this.stats.rateLimited++;
 			const decision = retryDecision(attempt, { status: response.statusCode, headers: response.headers }, this.policy, this.options.random);
-			if (!decision.retry) {
+			if (!decision.retry || !this.fits(decision.delayMs)) {
 				throw stripeErrorFromResponse(response.statusCode, response.body, header(response.headers, 'request-id'), attempt, this.options.credentialKind);
 			}
 			await this.backOff(decision.delayMs);
@@ -291,6 +312,11 @@ export class StripeClient {
 			resumeWorkers();
 			await Promise.allSettled(workers);
 		}
+	}
+
+	/** Whether a retry after `delayMs` would still be sent within the budget. */
+	private fits(delayMs: number): boolean {
+		return this.options.clock.now() + delayMs < this.deadline;
 	}
 
 	private async backOff(delayMs: number): Promise<void> {
