@@ -79,6 +79,37 @@ function endpointSpec(context: IHookFunctions, kind: WebhookKind): EndpointSpec 
 	};
 }
 
+/**
+ * What each of a delivery's two Stripe steps (customer reads, the claim) may take, retries and
+ * Retry-After included: the answer must reach Stripe well within its delivery timeout.
+ */
+const STRIPE_STEP_BUDGET_MS = 2500;
+
+/**
+ * Claimants whose claim got no answer. Stripe may have recorded such a claim all the same; a
+ * redelivery to this process then sends the same claimant, whose claim replays and wins, instead
+ * of a new one that Stripe would refuse as another process's. Failures are rare, the bound is low.
+ */
+const unansweredClaims = new Map<string, string>();
+const MAX_UNANSWERED_CLAIMS = 1000;
+
+/** True when this process holds the claim, false when another one does, undefined when Stripe could not be asked. */
+async function claimEvent(context: IWebhookFunctions, endpointId: string, key: string, eventId: string): Promise<boolean | undefined> {
+	const claimant = unansweredClaims.get(key) ?? randomUUID();
+	return await stripeClient(context, { budgetMs: STRIPE_STEP_BUDGET_MS })
+		.then(async (stripe) => await claimOnce(stripe, endpointId, { key, claimant }))
+		.then((claimed) => {
+			unansweredClaims.delete(key);
+			return claimed;
+		})
+		.catch((error: Error) => {
+			unansweredClaims.set(key, claimant);
+			if (unansweredClaims.size > MAX_UNANSWERED_CLAIMS) unansweredClaims.delete(unansweredClaims.keys().next().value as string);
+			context.logger.warn(`Stripe Lifecycle Trigger could not claim event ${eventId} in Stripe; answering 503 so Stripe retries: ${error.message}`);
+			return undefined;
+		});
+}
+
 function hookKind(context: IHookFunctions): WebhookKind {
 	return context.getActivationMode() === 'manual' ? 'test' : 'production';
 }
@@ -192,33 +223,32 @@ export class StripeLifecycleTrigger implements INodeType {
 			response.status(200).json({ received: true, executed: false, reason: outcome.reason });
 			return { noWebhookResponse: true };
 		}
-		const endpointId = endpoint?.id;
-		if (options.exactlyOnceAcrossProcesses === true && endpointId) {
-			const claim = { key: `${endpointKey(this, kind)}|${outcome.event.id}`, claimant: randomUUID() };
-			const claimed = await stripeClient(this)
-				.then(async (stripe) => await claimOnce(stripe, endpointId, claim))
-				.catch((error: Error) => {
-					// Unclaimed means unrun: forget the event here and let Stripe's retry try again.
-					deduplicator.forget(outcome.event.id);
-					this.logger.warn(`Stripe Lifecycle Trigger could not claim event ${outcome.event.id} in Stripe; answering 503 so Stripe retries: ${error.message}`);
-					return undefined;
-				});
-			if (claimed === undefined) {
-				response.status(503).json({ error: 'Could not reach Stripe to claim this event; retry later.' });
-				return { noWebhookResponse: true };
+		// The event id is now recorded. It must start an execution, or be forgotten so that Stripe's retry can.
+		const eventId = outcome.event.id;
+		let settled = false;
+		try {
+			const activities: Activity[] =
+				this.getNodeParameter('fetchCustomer', true) === true ? await enrichCustomers(this, outcome.activities, { budgetMs: STRIPE_STEP_BUDGET_MS }) : outcome.activities;
+			const endpointId = endpoint?.id;
+			// Last, after everything that can fail: a claim cannot be released for 24 hours.
+			if (options.exactlyOnceAcrossProcesses === true && endpointId) {
+				const claimed = await claimEvent(this, endpointId, `${endpointKey(this, kind)}|${eventId}`, eventId);
+				if (claimed === undefined) {
+					response.status(503).json({ error: 'Could not reach Stripe to claim this event; retry later.' });
+					return { noWebhookResponse: true };
+				}
+				if (!claimed) {
+					settled = true;
+					response.status(200).json({ received: true, executed: false, reason: 'duplicate' });
+					return { noWebhookResponse: true };
+				}
 			}
-			if (!claimed) {
-				response.status(200).json({ received: true, executed: false, reason: 'duplicate' });
-				return { noWebhookResponse: true };
-			}
+			settled = true;
+			return {
+				workflowData: [activities.map((activity) => ({ json: activity as unknown as IDataObject }))],
+			};
+		} finally {
+			if (!settled) deduplicator.forget(eventId);
 		}
-
-		let activities: Activity[] = outcome.activities;
-		if (this.getNodeParameter('fetchCustomer', true) === true) {
-			activities = await enrichCustomers(this, activities);
-		}
-		return {
-			workflowData: [activities.map((activity) => ({ json: activity as unknown as IDataObject }))],
-		};
 	}
 }

@@ -10,6 +10,7 @@ import type { IDataObject, INodeParameters, WorkflowActivateMode } from 'n8n-wor
 
 import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node';
 import { dedupeStoreFor } from '../../nodes/shared/webhook/dedupe';
+import * as enrichment from '../../nodes/StripeLifecycleTrigger/enrichCustomers';
 import type { StoredEndpoint } from '../../nodes/shared/webhook/endpoints';
 import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
 import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, type WebhookRun } from './support/n8nCore';
@@ -260,6 +261,11 @@ function activitiesOf(run: WebhookRun): IDataObject[] {
 	return (run.result.workflowData?.[0] ?? []).map((item) => item.json);
 }
 
+/** The runs that started an execution. */
+function executions(runs: WebhookRun[]): WebhookRun[] {
+	return runs.filter((run) => run.result.workflowData !== undefined);
+}
+
 describe('Stripe Lifecycle Trigger: deliveries', () => {
 	/** Trials, charges and failed invoices: enough to see both selected and unselected events. */
 	const selection = { categories: ['trial', 'charge'], activities: ['invoice.payment_failed'] };
@@ -451,10 +457,6 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 		return { runs, first };
 	}
 
-	function executions(runs: WebhookRun[]): WebhookRun[] {
-		return runs.filter((run) => run.result.workflowData !== undefined);
-	}
-
 	it('runs an event delivered to two processes at once exactly once; the other answers 200 duplicate', async () => {
 		const { runs, first } = await deliverToBoth(exactlyOnce);
 
@@ -497,13 +499,17 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 		const { id } = storedEndpoint(harness);
 		const secret = emulator.dataset().webhookSecrets.get(id)!;
 		const event = scenarioEvent('trial_started', 'customer.subscription.created');
-		emulator.addFault({ kind: 'server_error', count: 6, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${id}` });
+		emulator.addFault({ kind: 'server_error', rate: 1, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${id}` });
 
 		const failed = await harness.runWebhook(signedDelivery(event, secret));
+		emulator.clearFaults();
 
 		expect(failed.response).toMatchObject({ statusCode: 503, ended: true });
 		expect(failed.result).toEqual({ noWebhookResponse: true });
-		expect(requestsTo('POST', `/v1/webhook_endpoints/${id}`).map((entry) => entry.status)).toEqual([500, 500, 500, 500, 500, 500]);
+		// As many tries as fit in the claim's time budget (back-off is jittered), every one refused.
+		const claims = requestsTo('POST', `/v1/webhook_endpoints/${id}`).map((entry) => entry.status);
+		expect(claims.length).toBeGreaterThan(1);
+		expect(new Set(claims)).toEqual(new Set([500]));
 
 		// Stripe retries: this process forgot the event, so it claims again and runs it.
 		const redelivered = await harness.runWebhook(signedDelivery(event, secret));
@@ -517,4 +523,112 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 			{ received: true, executed: false, reason: 'duplicate' },
 		]);
 	}, 60_000);
+});
+
+describe('Stripe Lifecycle Trigger: a verified event starts an execution or is left for Stripe to retry', () => {
+	const selection = { categories: ['trial'] };
+	const exactlyOnce = { ...selection, options: { exactlyOnceAcrossProcesses: true } };
+
+	/** An active trigger whose credential the test can take away (as if it could not be decrypted) and give back. */
+	async function activeTrigger(parameters: INodeParameters) {
+		const credentials: Record<string, IDataObject> = { stripeRestrictedKeyApi: { apiKey: emulator.keys.secretTest, baseUrl: emulator.url, accountId: '' } };
+		const stored = credentials.stripeRestrictedKeyApi;
+		const harness = new TriggerHarness({ node: new StripeLifecycleTrigger(), parameters, credentials: credentials as never });
+		await activate(harness);
+		const { id } = storedEndpoint(harness);
+		return {
+			harness,
+			endpointId: id,
+			deliver: async (event: Stripe.Event) => await harness.runWebhook(signedDelivery(event, emulator.dataset().webhookSecrets.get(id)!)),
+			breakCredential: () => delete credentials.stripeRestrictedKeyApi,
+			fixCredential: () => (credentials.stripeRestrictedKeyApi = stored),
+		};
+	}
+
+	const trialStarted = () => scenarioEvent('trial_started', 'customer.subscription.created');
+
+	it('runs the event with a warning when the credential cannot be read for the customer; the redelivery is a duplicate', async () => {
+		const trigger = await activeTrigger(selection);
+		const event = trialStarted();
+		trigger.breakCredential();
+
+		const first = await trigger.deliver(event);
+		trigger.fixCredential();
+		const redelivered = await trigger.deliver(event);
+
+		expect(executions([first, redelivered])).toEqual([first]);
+		expect(activitiesOf(first)).toEqual([
+			expect.objectContaining({ activity: 'trial.started', eventId: event.id, warnings: [expect.stringMatching(/^Could not fetch the customer's email and name, the Stripe credential could not be read: /)] }),
+		]);
+		expect(redelivered.response.body).toEqual({ received: true, executed: false, reason: 'duplicate' });
+	});
+
+	it('with Exactly Once on, answers 503 when the credential cannot be read for the claim, and runs the redelivery', async () => {
+		const trigger = await activeTrigger(exactlyOnce);
+		const event = trialStarted();
+		trigger.breakCredential();
+
+		const first = await trigger.deliver(event);
+		trigger.fixCredential();
+		const redelivered = await trigger.deliver(event);
+
+		expect(first.response).toMatchObject({ statusCode: 503, ended: true });
+		expect(executions([first, redelivered])).toEqual([redelivered]);
+	});
+
+	it('does not wait for a 429 with Retry-After: 3600 on the customer read: the event runs at once, with a warning', async () => {
+		const trigger = await activeTrigger(selection);
+		const event = trialStarted();
+		emulator.clearRequestLog();
+		emulator.addFault({ kind: 'rate_limit', rate: 1, retryAfterSeconds: 3600, method: 'GET', pathPrefix: '/v1/customers/' });
+
+		const run = await trigger.deliver(event);
+
+		expect(activitiesOf(run)).toEqual([expect.objectContaining({ eventId: event.id, warnings: [expect.stringContaining("Stripe's rate limit was still exceeded after 1 tries")] })]);
+		expect(requestsTo('GET', '/v1/customers/')).toHaveLength(1);
+	});
+
+	it('claims last: the customer is read before the claim is written', async () => {
+		const trigger = await activeTrigger(exactlyOnce);
+		emulator.clearRequestLog();
+
+		const run = await trigger.deliver(trialStarted());
+
+		expect(executions([run])).toEqual([run]);
+		expect(emulator.requestLog().map((entry) => `${entry.method} ${entry.path.replace(/\/[^/]+$/, '/…')}`)).toEqual(['GET /v1/customers/…', 'POST /v1/webhook_endpoints/…']);
+	});
+
+	it.each([
+		['off', selection],
+		['on', exactlyOnce],
+	])('forgets the event when something unexpected fails after it was recorded, so the redelivery runs it (Exactly Once %s)', async (_option, parameters) => {
+		const trigger = await activeTrigger(parameters);
+		const event = trialStarted();
+		const failure = jest.spyOn(enrichment, 'enrichCustomers').mockRejectedValueOnce(new Error('unexpected'));
+
+		const first = await trigger.deliver(event).catch((error: Error) => error);
+		const redelivered = await trigger.deliver(event);
+		failure.mockRestore();
+
+		expect(first).toEqual(new Error('unexpected'));
+		expect(executions([redelivered])).toEqual([redelivered]);
+	});
+
+	it('sends the same claimant again after a claim that got no answer in time, so a claim Stripe did record still wins', async () => {
+		const trigger = await activeTrigger({ ...exactlyOnce, fetchCustomer: false });
+		const event = trialStarted();
+		// Stripe records the claim, but only after the trigger stopped waiting for the answer.
+		emulator.addFault({ kind: 'latency', count: 1, latencyMs: 3500, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${trigger.endpointId}` });
+
+		const first = await trigger.deliver(event);
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		const redelivered = await trigger.deliver(event);
+
+		expect(first.response).toMatchObject({ statusCode: 503 });
+		expect(executions([first, redelivered])).toEqual([redelivered]);
+		expect(requestsTo('POST', `/v1/webhook_endpoints/${trigger.endpointId}`).map((entry) => [entry.status, entry.replayed])).toEqual([
+			[200, false],
+			[200, true],
+		]);
+	}, 15_000);
 });
