@@ -210,7 +210,8 @@ export class StripeLifecycleTrigger implements INodeType {
 				keyMode: mode,
 				selected: selectedActivities(this),
 				deduplicator,
-				toleranceSeconds: typeof options.toleranceSeconds === 'number' ? options.toleranceSeconds : undefined,
+				// The option's range starts at 1: 0 would switch the check off (see signature.ts), e.g. from an expression.
+				toleranceSeconds: typeof options.toleranceSeconds === 'number' && options.toleranceSeconds >= 1 ? options.toleranceSeconds : undefined,
 				includeRaw: options.includeRawEvent === true,
 			},
 		);

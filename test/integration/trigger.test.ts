@@ -325,6 +325,15 @@ describe('Stripe Lifecycle Trigger: deliveries', () => {
 		expect(run.result).toEqual({ noWebhookResponse: true });
 	});
 
+	it.each([0, Number.NaN, -5])('keeps the 300 s replay window when the tolerance option is %p', async (toleranceSeconds) => {
+		const manual = trigger({ ...selection, webhookRegistration: 'manual', signingSecret: 'whsec_pasted', options: { toleranceSeconds } });
+		const event = scenarioEvent('trial_started', 'customer.subscription.created');
+
+		const stale = await manual.runWebhook(signedDelivery(event, 'whsec_pasted', Math.floor(Date.now() / 1000) - 600));
+
+		expect(stale.response.statusCode).toBe(401);
+	});
+
 	it('answers 400 for a correctly signed body that is not JSON', async () => {
 		const run = await harness.runWebhook({ ...signedDelivery('{"id": "evt_1", ', secret), body: {} });
 
