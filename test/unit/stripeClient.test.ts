@@ -268,9 +268,26 @@ describe('a time budget', () => {
 		await clock.run(clock.sleep(3000));
 
 		await expect(clock.run(client.request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({
-			message: 'Stripe was not called: the 3000 ms this step may spend on Stripe were used up',
+			message: 'Stripe was not called: the 3000 ms this step may spend on Stripe ran out, or would have waiting for the rate limit',
 		});
 		expect(seen).toEqual([]);
+	});
+
+	it('does not queue for the rate limit past the budget, and leaves the slot to others', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, () => ok({}));
+		const shared = { send, baseUrl: 'http://stripe.test', mode: 'test' as const, accountKey: `acct_${++accounts}`, requestsPerSecond: 1, clock };
+		// A backfill of the same account in this process has taken the next five seconds of slots.
+		const backfill = new StripeClient(shared);
+		const queued = Array.from({ length: 6 }, async () => await backfill.request('GET', '/v1/charges'));
+		const started = clock.now();
+
+		await expect(clock.run(new StripeClient({ ...shared, budgetMs: 3000 }).request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({ message: expect.stringMatching(/^Stripe was not called/) });
+		expect(clock.now() - started).toBeLessThan(3000);
+
+		await clock.run(Promise.all(queued));
+		// The six queued calls kept their one-second spacing: the refused call took no slot.
+		expect(seen.map((attempt) => attempt.at - started)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
 	});
 });
 

@@ -125,11 +125,11 @@ export class StripeClient {
 		}
 
 		for (let attempt = 1; ; attempt++) {
-			await this.limiter.acquire();
+			const acquired = await this.limiter.acquire(this.deadline);
 			const timeoutMs = Math.min(REQUEST_TIMEOUT_MS, this.deadline - this.options.clock.now());
-			if (timeoutMs <= 0) {
+			if (!acquired || timeoutMs <= 0) {
 				throw new StripeApiError(
-					`Stripe was not called: the ${this.options.budgetMs} ms this step may spend on Stripe were used up`,
+					`Stripe was not called: the ${this.options.budgetMs} ms this step may spend on Stripe ran out, or would have waiting for the rate limit`,
 					'Other calls of this step, or of other nodes using the same Stripe account in this n8n process, took the time. Run it again.',
 					undefined,
 					{ attempts: attempt - 1 },
