@@ -80,10 +80,12 @@ function endpointSpec(context: IHookFunctions, kind: WebhookKind): EndpointSpec 
 }
 
 /**
- * What each of a delivery's two Stripe steps (customer reads, the claim) may take, retries and
- * Retry-After included: the answer must reach Stripe well within its delivery timeout.
+ * What a delivery's Stripe calls may take together, waits for the rate limit, retries and
+ * Retry-After included: the answer must reach Stripe well within its delivery timeout. The
+ * customer reads get at most half, so the claim, whose failure means a retry, always has the rest.
  */
-const STRIPE_STEP_BUDGET_MS = 2500;
+const STRIPE_BUDGET_MS = 5000;
+const CUSTOMER_READS_BUDGET_MS = STRIPE_BUDGET_MS / 2;
 
 /**
  * Claimants whose claim got no answer. Stripe may have recorded such a claim all the same; a
@@ -94,9 +96,9 @@ const unansweredClaims = new Map<string, string>();
 const MAX_UNANSWERED_CLAIMS = 1000;
 
 /** True when this process holds the claim, false when another one does, undefined when Stripe could not be asked. */
-async function claimEvent(context: IWebhookFunctions, endpointId: string, key: string, eventId: string): Promise<boolean | undefined> {
+async function claimEvent(context: IWebhookFunctions, endpointId: string, key: string, eventId: string, budgetMs: number): Promise<boolean | undefined> {
 	const claimant = unansweredClaims.get(key) ?? randomUUID();
-	return await stripeClient(context, { budgetMs: STRIPE_STEP_BUDGET_MS })
+	return await stripeClient(context, { budgetMs })
 		.then(async (stripe) => await claimOnce(stripe, endpointId, { key, claimant }))
 		.then((claimed) => {
 			unansweredClaims.delete(key);
@@ -227,13 +229,14 @@ export class StripeLifecycleTrigger implements INodeType {
 		// The event id is now recorded. It must start an execution, or be forgotten so that Stripe's retry can.
 		const eventId = outcome.event.id;
 		let settled = false;
+		const stripeDeadline = Date.now() + STRIPE_BUDGET_MS;
 		try {
 			const activities: Activity[] =
-				this.getNodeParameter('fetchCustomer', true) === true ? await enrichCustomers(this, outcome.activities, { budgetMs: STRIPE_STEP_BUDGET_MS }) : outcome.activities;
+				this.getNodeParameter('fetchCustomer', true) === true ? await enrichCustomers(this, outcome.activities, { budgetMs: CUSTOMER_READS_BUDGET_MS }) : outcome.activities;
 			const endpointId = endpoint?.id;
 			// Last, after everything that can fail: a claim cannot be released for 24 hours.
 			if (options.exactlyOnceAcrossProcesses === true && endpointId) {
-				const claimed = await claimEvent(this, endpointId, `${endpointKey(this, kind)}|${eventId}`, eventId);
+				const claimed = await claimEvent(this, endpointId, `${endpointKey(this, kind)}|${eventId}`, eventId, stripeDeadline - Date.now());
 				if (claimed === undefined) {
 					response.status(503).json({ error: 'Could not reach Stripe to claim this event; retry later.' });
 					return { noWebhookResponse: true };

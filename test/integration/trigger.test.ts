@@ -627,10 +627,10 @@ describe('Stripe Lifecycle Trigger: a verified event starts an execution or is l
 		const trigger = await activeTrigger({ ...exactlyOnce, fetchCustomer: false });
 		const event = trialStarted();
 		// Stripe records the claim, but only after the trigger stopped waiting for the answer.
-		emulator.addFault({ kind: 'latency', count: 1, latencyMs: 3500, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${trigger.endpointId}` });
+		emulator.addFault({ kind: 'latency', count: 1, latencyMs: 5500, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${trigger.endpointId}` });
 
 		const first = await trigger.deliver(event);
-		await new Promise((resolve) => setTimeout(resolve, 1500));
+		await new Promise((resolve) => setTimeout(resolve, 1000));
 		const redelivered = await trigger.deliver(event);
 
 		expect(first.response).toMatchObject({ statusCode: 503 });
@@ -639,5 +639,5 @@ describe('Stripe Lifecycle Trigger: a verified event starts an execution or is l
 			[200, false],
 			[200, true],
 		]);
-	}, 15_000);
+	}, 20_000);
 });
