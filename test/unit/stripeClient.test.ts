@@ -57,7 +57,7 @@ describe('list', () => {
 
 		await expect(clock.run(collect(clientWith(send, clock).list('/v1/customers')))).rejects.toMatchObject({
 			name: 'StripeApiError',
-			message: `Stripe's list /v1/customers returned the page after ${lastIds[lastIds.length - 1]} a second time`,
+			message: `Stripe's list /v1/customers handed out the cursor ${lastIds[lastIds.length - 1]} a second time`,
 		});
 		expect(calls).toBe(lastIds.length);
 	});
@@ -129,7 +129,7 @@ describe('listSliced', () => {
 		};
 
 		await expect(clock.run(collect(clientWith(send, clock).listSliced('/v1/charges', {}, { from: 1_000_000, to: 1_000_100, slices: 2, concurrency: 2 })))).rejects.toMatchObject({
-			message: "Stripe's list /v1/charges returned the page after ch_same a second time",
+			message: "Stripe's list /v1/charges handed out the cursor ch_same a second time",
 		});
 	});
 

@@ -180,7 +180,7 @@ export class StripeClient {
 			startingAfter = page.data[page.data.length - 1].id;
 			if (cursors.has(startingAfter)) {
 				throw new StripeApiError(
-					`Stripe's list ${path} returned the page after ${startingAfter} a second time`,
+					`Stripe's list ${path} handed out the cursor ${startingAfter} a second time`,
 					'Paging stopped here instead of going round forever. If the API base URL in the credential points at a proxy or an emulator, check that it passes starting_after through; otherwise run again.',
 					undefined,
 				);
