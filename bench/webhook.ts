@@ -2,13 +2,15 @@
  * What one webhook delivery costs the trigger: `handleDelivery` (signature check, parse, mode
  * guard, normalization, de-duplication) against the floor any receiver pays, one HMAC-SHA256 over
  * `${t}.${body}` plus `JSON.parse`, on the same bytes. Events are real ones from the emulator,
- * padded through `metadata` to 1 KB, 5 KB and 50 KB, each delivery with its own event id.
+ * padded through `metadata` to 1 KB, 5 KB and 50 KB, each delivery with its own event id. The
+ * handler is timed twice: with a de-duplication store below its capacity, and with one full
+ * (100,000 ids), where every delivery also evicts the oldest id.
  */
 import { createHmac } from 'crypto';
 import type Stripe from 'stripe';
 
 import { ACTIVITIES, type ActivityName } from '../nodes/shared/lifecycle/types';
-import { DeliveryDeduplicator } from '../nodes/shared/webhook/dedupe';
+import { DEFAULT_CAPACITY, DeliveryDeduplicator } from '../nodes/shared/webhook/dedupe';
 import { handleDelivery } from '../nodes/shared/webhook/delivery';
 import { seedDemoAccount, StripeEmulator } from '../test/emulator';
 import { spread, type Spread } from './stats';
@@ -26,6 +28,8 @@ export interface WebhookRow {
 	bytes: number;
 	deliveries: number;
 	handlerMicros: Spread;
+	/** The same with the de-duplication store at capacity. */
+	handlerAtCapacityMicros: Spread;
 	floorMicros: Spread;
 	/** handler ÷ floor per run. */
 	ratio: Spread;
@@ -73,15 +77,29 @@ function deliveries(event: Stripe.Event, bytes: number, count: number, t: number
 	});
 }
 
-/** The trigger's work for every delivery; a fresh de-duplicator so each one is a first delivery. */
-function timeHandler(batch: Delivery[], t: number, selected: ReadonlySet<ActivityName>): number {
+/** A store holding as many ids as it may, none of them a benchmark delivery's. */
+function fullDeduplicator(t: number): DeliveryDeduplicator {
 	const deduplicator = new DeliveryDeduplicator();
+	for (let i = 0; i < DEFAULT_CAPACITY; i++) deduplicator.firstDelivery(`evt_fill${String(i).padStart(13, '0')}`, t);
+	return deduplicator;
+}
+
+/**
+ * The trigger's work for every delivery; ids are new to the store, so each one is a first
+ * delivery. A given store is left as full as it was, so one full store serves every run
+ * (filling a new one per run would time the collection of the last one's garbage).
+ */
+function timeHandler(batch: Delivery[], t: number, selected: ReadonlySet<ActivityName>, deduplicator = new DeliveryDeduplicator()): number {
+	const ids: string[] = [];
 	const started = performance.now();
 	for (const delivery of batch) {
 		const outcome = handleDelivery({ rawBody: delivery.body, signatureHeader: delivery.header }, { secret: SECRET, keyMode: 'test', selected, deduplicator, now: t });
 		if (outcome.kind !== 'execute') throw new Error(`The benchmark delivery was not executed: ${JSON.stringify(outcome)}`);
+		ids.push(outcome.event.id);
 	}
-	return ((performance.now() - started) * 1000) / batch.length;
+	const micros = ((performance.now() - started) * 1000) / batch.length;
+	for (const id of ids) deduplicator.forget(id);
+	return micros;
 }
 
 /** The least any verifying receiver does: one HMAC and one parse. */
@@ -109,12 +127,16 @@ export function runWebhookBenchmark(settings: WebhookSettings, log: (line: strin
 		const count = Math.max(200, Math.round((settings.deliveriesPerKb * 1024) / bytes));
 		const batch = deliveries(event, bytes, count, t);
 		// Warm-up: both paths compiled and caches filled before anything is timed.
+		const full = fullDeduplicator(t);
 		timeHandler(batch, t, selected);
+		timeHandler(batch, t, selected, full);
 		timeFloor(batch, t);
 		const handler: number[] = [];
+		const atCapacity: number[] = [];
 		const floor: number[] = [];
 		for (let run = 0; run < settings.runs; run++) {
 			handler.push(timeHandler(batch, t, selected));
+			atCapacity.push(timeHandler(batch, t, selected, full));
 			floor.push(timeFloor(batch, t));
 		}
 		rows.push({
@@ -122,10 +144,11 @@ export function runWebhookBenchmark(settings: WebhookSettings, log: (line: strin
 			bytes: batch[0].body.length,
 			deliveries: count,
 			handlerMicros: spread(handler),
+			handlerAtCapacityMicros: spread(atCapacity),
 			floorMicros: spread(floor),
 			ratio: spread(handler.map((value, i) => value / floor[i])),
 		});
-		log(`  ${type} ${batch[0].body.length} B: handler ${spread(handler).median.toFixed(1)} µs, floor ${spread(floor).median.toFixed(1)} µs`);
+		log(`  ${type} ${batch[0].body.length} B: handler ${spread(handler).median.toFixed(1)} µs, at capacity ${spread(atCapacity).median.toFixed(1)} µs, floor ${spread(floor).median.toFixed(1)} µs`);
 	}
 	return rows;
 }

@@ -13,7 +13,7 @@ import { ACTIVITIES, type Activity, type ActivityName } from '../shared/lifecycl
 import { stripeEventsFor } from '../shared/lifecycle/activities';
 import { credentialInfo, stripeClient, toNodeError } from '../shared/transport';
 import { claimOnce } from '../shared/webhook/claims';
-import { dedupeStoreFor } from '../shared/webhook/dedupe';
+import { dedupeStoreFor, releaseDedupeStore } from '../shared/webhook/dedupe';
 import { handleDelivery } from '../shared/webhook/delivery';
 import {
 	adoptStoredEndpoint,
@@ -79,6 +79,39 @@ function endpointSpec(context: IHookFunctions, kind: WebhookKind): EndpointSpec 
 	};
 }
 
+/**
+ * What a delivery's Stripe calls may take together, waits for the rate limit, retries and
+ * Retry-After included: the answer must reach Stripe well within its delivery timeout. The
+ * customer reads get at most half, so the claim, whose failure means a retry, always has the rest.
+ */
+const STRIPE_BUDGET_MS = 5000;
+const CUSTOMER_READS_BUDGET_MS = STRIPE_BUDGET_MS / 2;
+
+/**
+ * Claimants whose claim got no answer. Stripe may have recorded such a claim all the same; a
+ * redelivery to this process then sends the same claimant, whose claim replays and wins, instead
+ * of a new one that Stripe would refuse as another process's. Failures are rare, the bound is low.
+ */
+const unansweredClaims = new Map<string, string>();
+const MAX_UNANSWERED_CLAIMS = 1000;
+
+/** True when this process holds the claim, false when another one does, undefined when Stripe could not be asked. */
+async function claimEvent(context: IWebhookFunctions, endpointId: string, key: string, eventId: string, budgetMs: number): Promise<boolean | undefined> {
+	const claimant = unansweredClaims.get(key) ?? randomUUID();
+	return await stripeClient(context, { budgetMs })
+		.then(async (stripe) => await claimOnce(stripe, endpointId, { key, claimant }))
+		.then((claimed) => {
+			unansweredClaims.delete(key);
+			return claimed;
+		})
+		.catch((error: Error) => {
+			unansweredClaims.set(key, claimant);
+			if (unansweredClaims.size > MAX_UNANSWERED_CLAIMS) unansweredClaims.delete(unansweredClaims.keys().next().value as string);
+			context.logger.warn(`Stripe Lifecycle Trigger could not claim event ${eventId} in Stripe; answering 503 so Stripe retries: ${error.message}`);
+			return undefined;
+		});
+}
+
 function hookKind(context: IHookFunctions): WebhookKind {
 	return context.getActivationMode() === 'manual' ? 'test' : 'production';
 }
@@ -133,8 +166,10 @@ export class StripeLifecycleTrigger implements INodeType {
 				}
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
-				if (!isAutomatic(this)) return true;
 				const kind = hookKind(this);
+				// n8n stops routing deliveries here now; a later activation starts with an empty store.
+				releaseDedupeStore(endpointKey(this, kind));
+				if (!isAutomatic(this)) return true;
 				const endpoints = storedEndpoints(this);
 				const stored = endpoints[kind];
 				try {
@@ -177,11 +212,13 @@ export class StripeLifecycleTrigger implements INodeType {
 				keyMode: mode,
 				selected: selectedActivities(this),
 				deduplicator,
-				toleranceSeconds: typeof options.toleranceSeconds === 'number' ? options.toleranceSeconds : undefined,
+				// The option's range starts at 1: 0 would switch the check off (see signature.ts), e.g. from an expression.
+				toleranceSeconds: typeof options.toleranceSeconds === 'number' && options.toleranceSeconds >= 1 ? options.toleranceSeconds : undefined,
 				includeRaw: options.includeRawEvent === true,
 			},
 		);
 		if (outcome.kind === 'reject') {
+			if (outcome.log) this.logger.warn(outcome.log);
 			response.status(outcome.status).json({ error: outcome.reason });
 			return { noWebhookResponse: true };
 		}
@@ -189,37 +226,37 @@ export class StripeLifecycleTrigger implements INodeType {
 			response.status(200).json({ received: true, executed: false, reason: outcome.reason });
 			return { noWebhookResponse: true };
 		}
-		const endpointId = endpoint?.id;
-		if (options.exactlyOnceAcrossProcesses === true && endpointId) {
-			const claim = { key: `${endpointKey(this, kind)}|${outcome.event.id}`, claimant: randomUUID() };
-			const claimed = await stripeClient(this)
-				.then(async (stripe) => await claimOnce(stripe, endpointId, claim))
-				.catch((error: Error) => {
-					// Unclaimed means unrun: forget the event here and let Stripe's retry try again.
-					deduplicator.forget(outcome.event.id);
-					this.logger.warn(`Stripe Lifecycle Trigger could not claim event ${outcome.event.id} in Stripe; answering 503 so Stripe retries: ${error.message}`);
-					return undefined;
-				});
-			if (claimed === undefined) {
-				response.status(503).json({ error: 'Could not reach Stripe to claim this event; retry later.' });
-				return { noWebhookResponse: true };
-			}
-			if (!claimed) {
-				response.status(200).json({ received: true, executed: false, reason: 'duplicate' });
-				return { noWebhookResponse: true };
-			}
-		}
-
 		for (const unread of outcome.activities.filter((activity) => activity.activity === 'stripe.event')) {
 			// Once per event: retries of it are acknowledged as duplicates before this point.
 			this.logger.warn(`Stripe Lifecycle Trigger passed event ${unread.eventId} on unread. ${unread.warnings?.join(' ') ?? ''}`);
 		}
-		let activities: Activity[] = outcome.activities;
-		if (this.getNodeParameter('fetchCustomer', true) === true) {
-			activities = await enrichCustomers(this, activities);
+		// The event id is now recorded. It must start an execution, or be forgotten so that Stripe's retry can.
+		const eventId = outcome.event.id;
+		let settled = false;
+		const stripeDeadline = Date.now() + STRIPE_BUDGET_MS;
+		try {
+			const activities: Activity[] =
+				this.getNodeParameter('fetchCustomer', true) === true ? await enrichCustomers(this, outcome.activities, { budgetMs: CUSTOMER_READS_BUDGET_MS }) : outcome.activities;
+			const endpointId = endpoint?.id;
+			// Last, after everything that can fail: a claim cannot be released for 24 hours.
+			if (options.exactlyOnceAcrossProcesses === true && endpointId) {
+				const claimed = await claimEvent(this, endpointId, `${endpointKey(this, kind)}|${eventId}`, eventId, stripeDeadline - Date.now());
+				if (claimed === undefined) {
+					response.status(503).json({ error: 'Could not reach Stripe to claim this event; retry later.' });
+					return { noWebhookResponse: true };
+				}
+				if (!claimed) {
+					settled = true;
+					response.status(200).json({ received: true, executed: false, reason: 'duplicate' });
+					return { noWebhookResponse: true };
+				}
+			}
+			settled = true;
+			return {
+				workflowData: [activities.map((activity) => ({ json: activity as unknown as IDataObject }))],
+			};
+		} finally {
+			if (!settled) deduplicator.forget(eventId);
 		}
-		return {
-			workflowData: [activities.map((activity) => ({ json: activity as unknown as IDataObject }))],
-		};
 	}
 }

@@ -1,7 +1,7 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 
 import type { Activity } from '../shared/lifecycle/types';
-import { stripeClient } from '../shared/transport';
+import { stripeClient, type StripeClientSettings } from '../shared/transport';
 
 interface CustomerObject {
 	id: string;
@@ -10,22 +10,30 @@ interface CustomerObject {
 	deleted?: boolean;
 }
 
+const COULD_NOT_FETCH = "Could not fetch the customer's email and name";
+
 /**
  * Subscription events carry only a customer id, but playbooks need an address and a name.
- * One read per distinct customer; a failed read keeps the activity and says why in `warnings`.
+ * One read per distinct customer. It never throws: the activity matters more than its customer's
+ * details (the Playbook fetches what is missing), so a credential that cannot be read or a read
+ * that fails keeps the activity and says why in `warnings`.
  */
-export async function enrichCustomers(context: IWebhookFunctions, activities: Activity[]): Promise<Activity[]> {
+export async function enrichCustomers(context: IWebhookFunctions, activities: Activity[], settings: StripeClientSettings): Promise<Activity[]> {
 	const missing = [...new Set(activities.filter((a) => a.customer.id && !a.customer.email).map((a) => a.customer.id as string))];
 	if (missing.length === 0) return activities;
 
 	const found = new Map<string, CustomerObject>();
 	const failures = new Map<string, string>();
-	const stripe = await stripeClient(context);
-	for (const id of missing) {
-		await stripe
-			.request<CustomerObject>('GET', `/v1/customers/${encodeURIComponent(id)}`)
-			.then((customer) => found.set(id, customer))
-			.catch((error: Error) => failures.set(id, `Could not fetch the customer's email and name: ${error.message}`));
+	try {
+		const stripe = await stripeClient(context, settings);
+		for (const id of missing) {
+			await stripe
+				.request<CustomerObject>('GET', `/v1/customers/${encodeURIComponent(id)}`)
+				.then((customer) => found.set(id, customer))
+				.catch((error: Error) => failures.set(id, `${COULD_NOT_FETCH}: ${error.message}`));
+		}
+	} catch (error) {
+		for (const id of missing) failures.set(id, `${COULD_NOT_FETCH}, the Stripe credential could not be read: ${(error as Error).message}`);
 	}
 	return activities.map((activity) => {
 		const id = activity.customer.id as string;

@@ -31,27 +31,33 @@ async function activitiesOf(executionId: string): Promise<IDataObject[]> {
 	return (details.data.resultData.runData[TRIGGER_NAME]?.[0]?.data?.main[0] ?? []).map((item) => item.json);
 }
 
+/** A workflow of the trigger (listening to `activities`) and a No Operation node, imported into n8n. */
+async function importTriggerWorkflow(name: string, activities: string[], credential: { id: string; name: string }): Promise<{ workflowId: string; webhookId: string }> {
+	const webhookId = randomUUID();
+	const workflowId = await n8n.importWorkflow({
+		name,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: TRIGGER_NAME,
+				type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId,
+				parameters: { categories: [], activities },
+				credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
+			},
+			{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} },
+		],
+		connections: { [TRIGGER_NAME]: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
+	});
+	return { workflowId, webhookId };
+}
+
 describe('Stripe Lifecycle Trigger in n8n', () => {
 	it('registers one endpoint, runs one execution per lifecycle step, ignores replays and forgeries, and cleans up', async () => {
 		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
-		const webhookId = randomUUID();
-		const workflowId = await n8n.importWorkflow({
-			name: 'e2e lifecycle trigger',
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER_NAME,
-					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: { categories: [], activities: SELECTED_ACTIVITIES },
-					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
-				},
-				{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} },
-			],
-			connections: { [TRIGGER_NAME]: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
-		});
+		const { workflowId, webhookId } = await importTriggerWorkflow('e2e lifecycle trigger', SELECTED_ACTIVITIES, credential);
 		const productionUrl = n8n.webhookUrl(`${webhookId}/webhook`);
 
 		await n8n.activateWorkflow(workflowId);
@@ -103,5 +109,32 @@ describe('Stripe Lifecycle Trigger in n8n', () => {
 
 		expect(stripe.dataset().webhookEndpoints.values()).toEqual([]);
 		expect(n8n.logs()).not.toContain(stripe.keys.secretTest);
+	});
+
+	it('runs the event at once, with a warning, when Stripe answers the customer read with 429 and Retry-After: 3600', async () => {
+		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator (rate limited)', emulatorKeyCredential(stripe, stripe.keys.secretTest));
+		const { workflowId } = await importTriggerWorkflow('e2e trigger under a rate limit', ['trial.started'], credential);
+		await n8n.activateWorkflow(workflowId);
+		stripe.addFault({ kind: 'rate_limit', rate: 1, retryAfterSeconds: 3600, method: 'GET', pathPrefix: '/v1/customers/' });
+
+		const trial = runScenario(stripe, 'trial_started');
+		await stripe.settleDeliveries();
+		stripe.clearFaults();
+		const [execution] = await n8n.waitForExecutions(workflowId, 1);
+
+		const started = trial.events.find((event) => event.type === 'customer.subscription.created')!;
+		// Answered on the first attempt: the trigger did not sit out the Retry-After (the emulator, like Stripe, gives up after 10 s).
+		expect(stripe.deliveryLog().filter((delivery) => delivery.eventId === started.id).map((delivery) => delivery.status)).toEqual([200]);
+		expect(execution.status).toBe('success');
+		expect(await activitiesOf(execution.id)).toEqual([
+			expect.objectContaining({
+				activity: 'trial.started',
+				eventId: started.id,
+				customer: expect.objectContaining({ id: trial.customer.id, email: null }),
+				warnings: [expect.stringContaining("Could not fetch the customer's email and name: Stripe's rate limit was still exceeded")],
+			}),
+		]);
+
+		await n8n.deactivateWorkflow(workflowId);
 	});
 });

@@ -188,6 +188,12 @@ describe('faults and the request log', () => {
 		expect((await get('/v1/customers')).status).toBe(200);
 	});
 
+	it('adds Retry-After to a fault when the rule asks for it', async () => {
+		emulator.addFault({ kind: 'rate_limit', count: 1, retryAfterSeconds: 3600 });
+		expect((await get('/v1/customers')).headers.get('retry-after')).toBe('3600');
+		expect((await get('/v1/customers')).headers.get('retry-after')).toBeNull();
+	});
+
 	it('answers 500 api_error and lets the SDK retry it', async () => {
 		emulator.addFault({ kind: 'server_error', count: 1 });
 		const stripe = client(emulator.keys.secretTest, { maxNetworkRetries: 1 });

@@ -26,6 +26,8 @@ export interface FaultRule {
 	/** Fire for the next N matching requests, then retire. */
 	count?: number;
 	latencyMs?: number;
+	/** A `Retry-After` header (seconds) on the failure's answer, as Stripe may send with a 429. */
+	retryAfterSeconds?: number;
 	/** Only requests with this method. */
 	method?: string;
 	/** Only requests whose path starts with this. */
@@ -36,6 +38,7 @@ export interface FaultDecision {
 	latencyMs: number;
 	/** The failure to answer with, if any. */
 	failure: Exclude<FaultKind, 'latency'> | null;
+	retryAfterSeconds?: number;
 }
 
 export class Faults {
@@ -80,17 +83,20 @@ export class Faults {
 			} else fires = this.random.chance(rule.rate ?? 0);
 			if (!fires) continue;
 			if (rule.kind === 'latency') decision.latencyMs += rule.latencyMs ?? 0;
-			else decision.failure = rule.kind;
+			else {
+				decision.failure = rule.kind;
+				decision.retryAfterSeconds = rule.retryAfterSeconds;
+			}
 		}
 		return decision;
 	}
 }
 
 /** The error a fault answers with; `drop` and `timeout` have none (no response at all). */
-export function faultError(kind: 'rate_limit' | 'lock_timeout' | 'server_error'): StripeApiError {
-	if (kind === 'server_error') return serverError();
-	const error = kind === 'rate_limit' ? rateLimited() : lockTimeout();
-	return new StripeApiError(error.status, error.body, { 'Stripe-Should-Retry': 'true' });
+export function faultError(kind: 'rate_limit' | 'lock_timeout' | 'server_error', retryAfterSeconds?: number): StripeApiError {
+	const error = kind === 'server_error' ? serverError() : kind === 'rate_limit' ? rateLimited() : lockTimeout();
+	const retryAfter: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
+	return new StripeApiError(error.status, error.body, { 'Stripe-Should-Retry': 'true', ...retryAfter });
 }
 
 export interface RateLimits {

@@ -105,7 +105,7 @@ async function handleApi(emulator: StripeEmulator, req: http.IncomingMessage, re
 		}
 		// A timeout never answers; closing the emulator closes the socket.
 		if (decision.failure === 'timeout') return;
-		const error = faultError(decision.failure);
+		const error = faultError(decision.failure, decision.retryAfterSeconds);
 		return finish(error.status, errorBody(error, requestId, false), error.headers);
 	}
 

@@ -3,10 +3,14 @@
  * emulator as Stripe: the endpoint lifecycle a user goes through (activate, re-publish, edit,
  * deactivate) and every way a POST to the webhook can end.
  */
+import { Logger } from '@n8n/backend-common';
+import { Container } from '@n8n/di';
 import Stripe from 'stripe';
 import type { IDataObject, INodeParameters, WorkflowActivateMode } from 'n8n-workflow';
 
 import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node';
+import { dedupeStoreFor } from '../../nodes/shared/webhook/dedupe';
+import * as enrichment from '../../nodes/StripeLifecycleTrigger/enrichCustomers';
 import type { StoredEndpoint } from '../../nodes/shared/webhook/endpoints';
 import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
 import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, type WebhookRun } from './support/n8nCore';
@@ -258,6 +262,11 @@ function activitiesOf(run: WebhookRun): IDataObject[] {
 	return (run.result.workflowData?.[0] ?? []).map((item) => item.json);
 }
 
+/** The runs that started an execution. */
+function executions(runs: WebhookRun[]): WebhookRun[] {
+	return runs.filter((run) => run.result.workflowData !== undefined);
+}
+
 describe('Stripe Lifecycle Trigger: deliveries', () => {
 	/** Trials, charges and failed invoices: enough to see both selected and unselected events. */
 	const selection = { categories: ['trial', 'charge'], activities: ['invoice.payment_failed'] };
@@ -315,6 +324,15 @@ describe('Stripe Lifecycle Trigger: deliveries', () => {
 
 		expect(run.response.statusCode).toBe(401);
 		expect(run.result).toEqual({ noWebhookResponse: true });
+	});
+
+	it.each([0, Number.NaN, -5])('keeps the 300 s replay window when the tolerance option is %p', async (toleranceSeconds) => {
+		const manual = trigger({ ...selection, webhookRegistration: 'manual', signingSecret: 'whsec_pasted', options: { toleranceSeconds } });
+		const event = scenarioEvent('trial_started', 'customer.subscription.created');
+
+		const stale = await manual.runWebhook(signedDelivery(event, 'whsec_pasted', Math.floor(Date.now() / 1000) - 600));
+
+		expect(stale.response.statusCode).toBe(401);
 	});
 
 	it('answers 400 for a correctly signed body that is not JSON', async () => {
@@ -375,6 +393,35 @@ describe('Stripe Lifecycle Trigger: deliveries', () => {
 		]);
 	});
 
+	it('answers 400 to a thin event from a pasted thin-events destination secret and says in the log what to create instead', async () => {
+		const manual = trigger({ ...selection, webhookRegistration: 'manual', signingSecret: 'whsec_from_a_thin_destination' });
+		const warnings = jest.spyOn(Container.get(Logger), 'warn').mockImplementation(() => undefined);
+		const thin = JSON.stringify({ id: 'evt_test_thin_1', object: 'v2.core.event', type: 'v1.billing.meter.no_meter_found', livemode: false, created: '2026-11-01T00:00:00.000Z', related_object: null });
+
+		const run = await manual.runWebhook(signedDelivery(thin, 'whsec_from_a_thin_destination'));
+
+		expect(run.response).toMatchObject({ statusCode: 400, body: { error: expect.stringContaining('snapshot events') } });
+		expect(run.result).toEqual({ noWebhookResponse: true });
+		expect(warnings.mock.calls.map(([message]) => message)).toEqual([expect.stringMatching(/thin event evt_test_thin_1.*snapshot events/)]);
+		warnings.mockRestore();
+	});
+
+	it('frees its de-duplication store on deactivation, in automatic and in manual mode', async () => {
+		const manual = trigger({ ...selection, webhookRegistration: 'manual', signingSecret: 'whsec_pasted' });
+		for (const [instance, signingSecret] of [[harness, secret], [manual, 'whsec_pasted']] as const) {
+			await instance.runWebhook(signedDelivery(scenarioEvent('trial_started', 'customer.subscription.created'), signingSecret));
+			// The trigger keys its store by workflow, node and kind (production here).
+			const store = dedupeStoreFor(`${HARNESS_WORKFLOW_ID}|${HARNESS_NODE_ID}|production`);
+			expect(store.size).toBeGreaterThan(0);
+
+			await instance.runWebhookMethod('delete');
+
+			const after = dedupeStoreFor(`${HARNESS_WORKFLOW_ID}|${HARNESS_NODE_ID}|production`);
+			expect(after).not.toBe(store);
+			expect(after.size).toBe(0);
+		}
+	});
+
 	it('verifies with the pasted secret in manual mode', async () => {
 		const manual = trigger({ ...selection, webhookRegistration: 'manual', signingSecret: ' whsec_pasted_from_dashboard ' });
 		const event = scenarioEvent('trial_started', 'customer.subscription.created');
@@ -420,10 +467,6 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 		return { runs, first };
 	}
 
-	function executions(runs: WebhookRun[]): WebhookRun[] {
-		return runs.filter((run) => run.result.workflowData !== undefined);
-	}
-
 	it('runs an event delivered to two processes at once exactly once; the other answers 200 duplicate', async () => {
 		const { runs, first } = await deliverToBoth(exactlyOnce);
 
@@ -466,13 +509,17 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 		const { id } = storedEndpoint(harness);
 		const secret = emulator.dataset().webhookSecrets.get(id)!;
 		const event = scenarioEvent('trial_started', 'customer.subscription.created');
-		emulator.addFault({ kind: 'server_error', count: 6, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${id}` });
+		emulator.addFault({ kind: 'server_error', rate: 1, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${id}` });
 
 		const failed = await harness.runWebhook(signedDelivery(event, secret));
+		emulator.clearFaults();
 
 		expect(failed.response).toMatchObject({ statusCode: 503, ended: true });
 		expect(failed.result).toEqual({ noWebhookResponse: true });
-		expect(requestsTo('POST', `/v1/webhook_endpoints/${id}`).map((entry) => entry.status)).toEqual([500, 500, 500, 500, 500, 500]);
+		// As many tries as fit in the claim's time budget (back-off is jittered), every one refused.
+		const claims = requestsTo('POST', `/v1/webhook_endpoints/${id}`).map((entry) => entry.status);
+		expect(claims.length).toBeGreaterThan(1);
+		expect(new Set(claims)).toEqual(new Set([500]));
 
 		// Stripe retries: this process forgot the event, so it claims again and runs it.
 		const redelivered = await harness.runWebhook(signedDelivery(event, secret));
@@ -486,4 +533,112 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 			{ received: true, executed: false, reason: 'duplicate' },
 		]);
 	}, 60_000);
+});
+
+describe('Stripe Lifecycle Trigger: a verified event starts an execution or is left for Stripe to retry', () => {
+	const selection = { categories: ['trial'] };
+	const exactlyOnce = { ...selection, options: { exactlyOnceAcrossProcesses: true } };
+
+	/** An active trigger whose credential the test can take away (as if it could not be decrypted) and give back. */
+	async function activeTrigger(parameters: INodeParameters) {
+		const credentials: Record<string, IDataObject> = { stripeRestrictedKeyApi: emulatorKeyCredential(emulator, emulator.keys.secretTest) };
+		const stored = credentials.stripeRestrictedKeyApi;
+		const harness = new TriggerHarness({ node: new StripeLifecycleTrigger(), parameters, credentials: credentials as never });
+		await activate(harness);
+		const { id } = storedEndpoint(harness);
+		return {
+			harness,
+			endpointId: id,
+			deliver: async (event: Stripe.Event) => await harness.runWebhook(signedDelivery(event, emulator.dataset().webhookSecrets.get(id)!)),
+			breakCredential: () => delete credentials.stripeRestrictedKeyApi,
+			fixCredential: () => (credentials.stripeRestrictedKeyApi = stored),
+		};
+	}
+
+	const trialStarted = () => scenarioEvent('trial_started', 'customer.subscription.created');
+
+	it('runs the event with a warning when the credential cannot be read for the customer; the redelivery is a duplicate', async () => {
+		const trigger = await activeTrigger(selection);
+		const event = trialStarted();
+		trigger.breakCredential();
+
+		const first = await trigger.deliver(event);
+		trigger.fixCredential();
+		const redelivered = await trigger.deliver(event);
+
+		expect(executions([first, redelivered])).toEqual([first]);
+		expect(activitiesOf(first)).toEqual([
+			expect.objectContaining({ activity: 'trial.started', eventId: event.id, warnings: [expect.stringMatching(/^Could not fetch the customer's email and name, the Stripe credential could not be read: /)] }),
+		]);
+		expect(redelivered.response.body).toEqual({ received: true, executed: false, reason: 'duplicate' });
+	});
+
+	it('with Exactly Once on, answers 503 when the credential cannot be read for the claim, and runs the redelivery', async () => {
+		const trigger = await activeTrigger(exactlyOnce);
+		const event = trialStarted();
+		trigger.breakCredential();
+
+		const first = await trigger.deliver(event);
+		trigger.fixCredential();
+		const redelivered = await trigger.deliver(event);
+
+		expect(first.response).toMatchObject({ statusCode: 503, ended: true });
+		expect(executions([first, redelivered])).toEqual([redelivered]);
+	});
+
+	it('does not wait for a 429 with Retry-After: 3600 on the customer read: the event runs at once, with a warning', async () => {
+		const trigger = await activeTrigger(selection);
+		const event = trialStarted();
+		emulator.clearRequestLog();
+		emulator.addFault({ kind: 'rate_limit', rate: 1, retryAfterSeconds: 3600, method: 'GET', pathPrefix: '/v1/customers/' });
+
+		const run = await trigger.deliver(event);
+
+		expect(activitiesOf(run)).toEqual([expect.objectContaining({ eventId: event.id, warnings: [expect.stringContaining("Stripe's rate limit was still exceeded after 1 tries")] })]);
+		expect(requestsTo('GET', '/v1/customers/')).toHaveLength(1);
+	});
+
+	it('claims last: the customer is read before the claim is written', async () => {
+		const trigger = await activeTrigger(exactlyOnce);
+		emulator.clearRequestLog();
+
+		const run = await trigger.deliver(trialStarted());
+
+		expect(executions([run])).toEqual([run]);
+		expect(emulator.requestLog().map((entry) => `${entry.method} ${entry.path.replace(/\/[^/]+$/, '/…')}`)).toEqual(['GET /v1/customers/…', 'POST /v1/webhook_endpoints/…']);
+	});
+
+	it.each([
+		['off', selection],
+		['on', exactlyOnce],
+	])('forgets the event when something unexpected fails after it was recorded, so the redelivery runs it (Exactly Once %s)', async (_option, parameters) => {
+		const trigger = await activeTrigger(parameters);
+		const event = trialStarted();
+		const failure = jest.spyOn(enrichment, 'enrichCustomers').mockRejectedValueOnce(new Error('unexpected'));
+
+		const first = await trigger.deliver(event).catch((error: Error) => error);
+		const redelivered = await trigger.deliver(event);
+		failure.mockRestore();
+
+		expect(first).toEqual(new Error('unexpected'));
+		expect(executions([redelivered])).toEqual([redelivered]);
+	});
+
+	it('sends the same claimant again after a claim that got no answer in time, so a claim Stripe did record still wins', async () => {
+		const trigger = await activeTrigger({ ...exactlyOnce, fetchCustomer: false });
+		const event = trialStarted();
+		// Stripe records the claim, but only after the trigger stopped waiting for the answer.
+		emulator.addFault({ kind: 'latency', count: 1, latencyMs: 5500, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${trigger.endpointId}` });
+
+		const first = await trigger.deliver(event);
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		const redelivered = await trigger.deliver(event);
+
+		expect(first.response).toMatchObject({ statusCode: 503 });
+		expect(executions([first, redelivered])).toEqual([redelivered]);
+		expect(requestsTo('POST', `/v1/webhook_endpoints/${trigger.endpointId}`).map((entry) => [entry.status, entry.replayed])).toEqual([
+			[200, false],
+			[200, true],
+		]);
+	}, 20_000);
 });

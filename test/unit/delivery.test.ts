@@ -82,6 +82,20 @@ describe('handleDelivery', () => {
 		}
 	});
 
+	it('answers 400 to a verified thin event, telling the sender and the log to use a snapshot-event endpoint', () => {
+		const thin = { id: 'evt_test_65R9Ijk8Ex9RnVh', object: 'v2.core.event', type: 'v1.billing.meter.error_report_triggered', livemode: false, created: '2026-11-01T00:00:00.000Z', related_object: { id: 'mtr_1', type: 'billing.meter', url: '/v1/billing/meters/mtr_1' } };
+		const deduplicator = new DeliveryDeduplicator();
+
+		const outcome = handleDelivery(signed(thin), settings({ deduplicator }));
+
+		expect(outcome).toMatchObject({ kind: 'reject', status: 400, reason: expect.stringContaining('snapshot events') });
+		expect(outcome.kind === 'reject' && outcome.log).toMatch(/thin event evt_test_65R9Ijk8Ex9RnVh.*create an endpoint for this URL with snapshot events/);
+		expect(deduplicator.size).toBe(0);
+		// Unverified, the same body is only a bad signature: nothing is logged for it.
+		expect(handleDelivery(signed(thin, { secret: 'whsec_other' }), settings())).toEqual(expect.objectContaining({ status: 401 }));
+		expect(handleDelivery(signed(thin, { secret: 'whsec_other' }), settings())).not.toHaveProperty('log');
+	});
+
 	it('answers 400 when there is no body at all', () => {
 		expect(handleDelivery({ rawBody: undefined, signatureHeader: 't=1,v1=abc' }, settings())).toMatchObject({ kind: 'reject', status: 400 });
 	});

@@ -70,6 +70,28 @@ describe('verifyStripeSignature', () => {
 		expect(verifyStripeSignature(payload, header, secret, { now, toleranceSeconds: 600 }).valid).toBe(false);
 	});
 
+	it('refuses every request when the secret is empty or blank, even one signed with that empty key', () => {
+		for (const blank of ['', '   ', '\n']) {
+			const signedWithBlank = officialHeader(payload, { secret: 'whsec_placeholder' }).replace(/v1=[0-9a-f]+/, `v1=${createHmac('sha256', blank).update(`${now}.${payload}`).digest('hex')}`);
+			expect(verifyStripeSignature(payload, signedWithBlank, blank, { now })).toMatchObject({ valid: false, reason: 'missing_secret' });
+		}
+		// stripe-node refuses a blank secret as well.
+		expect(() => stripe.webhooks.constructEvent(payload, officialHeader(payload), '', 300, undefined, now)).toThrow(/No webhook secret/);
+	});
+
+	it.each([Number.NaN, -1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('keeps the default 300 s window when the tolerance is %p', (toleranceSeconds) => {
+		const stale = officialHeader(payload, { timestamp: now - 301 });
+		expect(verifyStripeSignature(payload, stale, secret, { now, toleranceSeconds })).toMatchObject({ valid: false, reason: 'timestamp_outside_tolerance' });
+		expect(verifyStripeSignature(payload, officialHeader(payload, { timestamp: now - 300 }), secret, { now, toleranceSeconds }).valid).toBe(true);
+	});
+
+	it('skips the timestamp check for a tolerance of 0, as stripe-node does, but still checks the signature', () => {
+		const old = officialHeader(payload, { timestamp: now - 86_400 });
+		expect(verifyStripeSignature(payload, old, secret, { now, toleranceSeconds: 0 })).toEqual({ valid: true, timestamp: now - 86_400 });
+		expect(() => stripe.webhooks.constructEvent(payload, old, secret, 0, undefined, now)).not.toThrow();
+		expect(verifyStripeSignature(payload, officialHeader(payload, { secret: otherSecret }), secret, { now, toleranceSeconds: 0 })).toMatchObject({ reason: 'signature_mismatch' });
+	});
+
 	it('accepts the header when any one of several v1 signatures matches (secret roll)', () => {
 		const good = v1Of(officialHeader(payload));
 		const stale = v1Of(officialHeader(payload, { secret: otherSecret }));

@@ -1,14 +1,14 @@
 import Stripe from 'stripe';
 
 import { StripeApiError } from '../../nodes/shared/transport/errors';
-import { STRIPE_API_VERSION, StripeClient, timeWindows, type HttpSend } from '../../nodes/shared/transport/stripeClient';
+import { MAX_PAGES_PER_LIST, STRIPE_API_VERSION, StripeClient, timeWindows, type HttpSend } from '../../nodes/shared/transport/stripeClient';
 import { fakeListEndpoint, ok, stripeError, type FakeObject } from './support/fakeStripe';
 import { VirtualClock } from './support/virtualClock';
 
 let accounts = 0;
-function clientWith(send: HttpSend, clock: VirtualClock, requestsPerSecond = 25) {
+function clientWith(send: HttpSend, clock: VirtualClock, requestsPerSecond = 25, budgetMs?: number) {
 	// A fresh account per test, so tests do not share the process-wide rate limiter.
-	return new StripeClient({ send, baseUrl: 'http://stripe.test', mode: 'test', accountKey: `acct_${++accounts}`, requestsPerSecond, clock, random: () => 1 });
+	return new StripeClient({ send, baseUrl: 'http://stripe.test', mode: 'test', accountKey: `acct_${++accounts}`, requestsPerSecond, clock, random: () => 1, budgetMs });
 }
 
 function objects(count: number, from = 1_000_000, step = 60): FakeObject[] {
@@ -41,6 +41,39 @@ describe('list', () => {
 		const clock = new VirtualClock();
 		const send: HttpSend = async () => ok({ object: 'list', data: [], has_more: true });
 		await expect(clock.run(collect(clientWith(send, clock).list('/v1/customers')))).resolves.toEqual([]);
+	});
+
+	it.each([
+		['has_more with the same last id again', ['cus_a', 'cus_a']],
+		['a cycle a → b → a', ['cus_a', 'cus_b', 'cus_a']],
+	])('stops with an error naming the list when the server repeats a cursor: %s', async (_name, lastIds) => {
+		const clock = new VirtualClock();
+		let calls = 0;
+		// Pages whose last ids follow `lastIds` and then keep cycling, always with has_more.
+		const send: HttpSend = async () => {
+			if (calls > 10) throw new Error('the client is still paging');
+			return ok({ object: 'list', data: [{ id: `cus_${calls}` }, { id: lastIds[calls++ % lastIds.length] }], has_more: true });
+		};
+
+		await expect(clock.run(collect(clientWith(send, clock).list('/v1/customers')))).rejects.toMatchObject({
+			name: 'StripeApiError',
+			message: `Stripe's list /v1/customers handed out the cursor ${lastIds[lastIds.length - 1]} a second time`,
+		});
+		expect(calls).toBe(lastIds.length);
+	});
+
+	it('stops a walk that never ends with new cursors after MAX_PAGES_PER_LIST pages', async () => {
+		const clock = new VirtualClock();
+		let calls = 0;
+		const send: HttpSend = async () => {
+			if (calls > MAX_PAGES_PER_LIST) throw new Error('the client is still paging');
+			return ok({ object: 'list', data: [{ id: `ch_${++calls}` }], has_more: true });
+		};
+
+		await expect(clock.run(collect(clientWith(send, clock, 1e9).list('/v1/charges')))).rejects.toMatchObject({
+			message: `Stripe's list /v1/charges went on for more than ${MAX_PAGES_PER_LIST.toLocaleString('en-US')} pages`,
+		});
+		expect(calls).toBe(MAX_PAGES_PER_LIST);
 	});
 
 	it('sends the Stripe-Version header on every request', async () => {
@@ -85,6 +118,19 @@ describe('listSliced', () => {
 		let calls = 0;
 		const send: HttpSend = async (request) => (++calls === 3 ? stripeError(403, { message: "Having the 'rak_customer_read' permission would allow this request to continue." }) : listSend(request));
 		await expect(clock.run(collect(clientWith(send, clock).listSliced('/v1/customers', {}, { from: 1_000_000, to: 1_030_000, slices: 4, concurrency: 2 })))).rejects.toMatchObject({ httpCode: 403 });
+	});
+
+	it('fails, rather than pages forever, when the server repeats a cursor in a slice', async () => {
+		const clock = new VirtualClock();
+		let calls = 0;
+		const send: HttpSend = async () => {
+			if (++calls > 10) throw new Error('the client is still paging');
+			return ok({ object: 'list', data: [{ id: 'ch_same', created: 1_000_000 }], has_more: true });
+		};
+
+		await expect(clock.run(collect(clientWith(send, clock).listSliced('/v1/charges', {}, { from: 1_000_000, to: 1_000_100, slices: 2, concurrency: 2 })))).rejects.toMatchObject({
+			message: "Stripe's list /v1/charges handed out the cursor ch_same a second time",
+		});
 	});
 
 	it('splits a range into contiguous windows that cover it exactly', () => {
@@ -166,6 +212,82 @@ describe('request retries', () => {
 		await expect(clock.run(clientWith(send, clock).request('GET', '/v1/customers'))).rejects.toMatchObject({
 			message: 'Could not reach Stripe at http://stripe.test after 6 tries (ECONNRESET)',
 		});
+	});
+});
+
+describe('a time budget', () => {
+	function scriptedAt(clock: VirtualClock, answer: (attempt: number) => 'network' | ReturnType<typeof ok>) {
+		const seen: Array<{ at: number; timeoutMs: number }> = [];
+		const send: HttpSend = async (request) => {
+			seen.push({ at: clock.now(), timeoutMs: request.timeoutMs });
+			const next = answer(seen.length);
+			if (next === 'network') throw Object.assign(new Error('timeout of 2500ms exceeded'), { code: 'ECONNABORTED' });
+			return next;
+		};
+		return { send, seen };
+	}
+
+	it('gives up at once on a 429 whose Retry-After outlasts the budget, instead of waiting for it', async () => {
+		const clock = new VirtualClock();
+		const started = clock.now();
+		const { send, seen } = scriptedAt(clock, () => stripeError(429, { code: 'rate_limit' }, { 'retry-after': '3600' }));
+
+		await expect(clock.run(clientWith(send, clock, 25, 3000).request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({ httpCode: 429 });
+
+		expect(seen).toHaveLength(1);
+		expect(clock.now() - started).toBeLessThanOrEqual(3000);
+	});
+
+	it('retries while a retry fits, then ends within the budget with the last error', async () => {
+		const clock = new VirtualClock();
+		const started = clock.now();
+		const { send, seen } = scriptedAt(clock, () => stripeError(500, { type: 'api_error' }));
+
+		await expect(clock.run(clientWith(send, clock, 25, 3000).request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({ httpCode: 500 });
+
+		// Back-off of 500 ms, then 1,000 ms fit in 3 s; the next 2,000 ms would not.
+		expect(seen.map((attempt) => attempt.at - started)).toEqual([0, 500, 1500]);
+		expect(clock.now() - started).toBeLessThanOrEqual(3000);
+	});
+
+	it('waits for a response no longer than what is left of the budget', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, (attempt) => (attempt === 1 ? 'network' : ok({ id: 'cus_1' })));
+
+		await expect(clock.run(clientWith(send, clock, 25, 3000).request('GET', '/v1/customers/cus_1'))).resolves.toEqual({ id: 'cus_1' });
+		// Without a budget every try may wait the full 30 s.
+		await clock.run(clientWith(async (request) => (seen.push({ at: clock.now(), timeoutMs: request.timeoutMs }), ok({})), clock).request('GET', '/v1/customers'));
+
+		expect(seen.map((attempt) => attempt.timeoutMs)).toEqual([3000, 2500, 30000]);
+	});
+
+	it('sends nothing once the budget is spent, saying so', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, () => ok({}));
+		const client = clientWith(send, clock, 25, 3000);
+		await clock.run(clock.sleep(3000));
+
+		await expect(clock.run(client.request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({
+			message: 'Stripe was not called: the 3000 ms this step may spend on Stripe ran out, or would have waiting for the rate limit',
+		});
+		expect(seen).toEqual([]);
+	});
+
+	it('does not queue for the rate limit past the budget, and leaves the slot to others', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, () => ok({}));
+		const shared = { send, baseUrl: 'http://stripe.test', mode: 'test' as const, accountKey: `acct_${++accounts}`, requestsPerSecond: 1, clock };
+		// A backfill of the same account in this process has taken the next five seconds of slots.
+		const backfill = new StripeClient(shared);
+		const queued = Array.from({ length: 6 }, async () => await backfill.request('GET', '/v1/charges'));
+		const started = clock.now();
+
+		await expect(clock.run(new StripeClient({ ...shared, budgetMs: 3000 }).request('GET', '/v1/customers/cus_1'))).rejects.toMatchObject({ message: expect.stringMatching(/^Stripe was not called/) });
+		expect(clock.now() - started).toBeLessThan(3000);
+
+		await clock.run(Promise.all(queued));
+		// The six queued calls kept their one-second spacing: the refused call took no slot.
+		expect(seen.map((attempt) => attempt.at - started)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
 	});
 });
 

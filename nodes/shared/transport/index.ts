@@ -24,6 +24,8 @@ export const CONNECT_CREDENTIAL_NAME = 'stripeConnectOAuth2Api';
 export interface StripeClientSettings {
 	/** Overrides Stripe's default limit for the key's mode. */
 	requestsPerSecond?: number;
+	/** Most time all calls of the client may take together, in ms (see StripeClientOptions.budgetMs). */
+	budgetMs?: number;
 }
 
 /** What the transport needs to know of whichever credential the node uses. */
@@ -136,6 +138,7 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 		accountKey: info.accountKey,
 		credentialKind: info.type === CONNECT_CREDENTIAL_NAME ? 'oauth' : 'key',
 		requestsPerSecond: settings.requestsPerSecond || undefined,
+		budgetMs: settings.budgetMs,
 		clock: { now: () => Date.now(), sleep },
 		send: async (request) =>
 			(await context.helpers.httpRequestWithAuthentication
@@ -148,7 +151,7 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
 					json: false,
-					timeout: 30000,
+					timeout: request.timeoutMs,
 					// n8n re-attaches the Authorization header on a redirect to another host unless told not to.
 					sendCredentialsOnCrossOriginRedirect: false,
 				})

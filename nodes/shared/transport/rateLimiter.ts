@@ -19,12 +19,17 @@ export class RateLimiter {
 		this.intervalMs = 1000 / requestsPerSecond;
 	}
 
-	/** Resolves when the caller may send; slots are handed out in call order. */
-	async acquire(): Promise<void> {
+	/**
+	 * Resolves true when the caller may send; slots are handed out in call order. Resolves false at
+	 * once, taking no slot, when the next free one is at or after `deadline` (clock time).
+	 */
+	async acquire(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
 		const now = this.clock.now();
 		const slot = Math.max(now, this.nextSlot);
+		if (slot >= deadline) return false;
 		this.nextSlot = slot + this.intervalMs;
 		if (slot > now) await this.clock.sleep(slot - now);
+		return true;
 	}
 }
 

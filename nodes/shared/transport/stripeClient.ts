@@ -22,6 +22,8 @@ export interface HttpRequest {
 	url: string;
 	headers: Record<string, string>;
 	body?: string;
+	/** How long to wait for the response: REQUEST_TIMEOUT_MS, or less when the client's budget is nearly spent. */
+	timeoutMs: number;
 }
 
 /** Sends one HTTP request with the credential applied; rejects only when no response arrived. */
@@ -40,6 +42,12 @@ export interface StripeClientOptions {
 	/** Whether a 401 means a wrong key or a Connect token that was revoked. */
 	credentialKind?: CredentialKind;
 	retryPolicy?: Partial<RetryPolicy>;
+	/**
+	 * Most time, in ms from the client's creation, that all its calls together may take: waits for
+	 * the rate limit, responses, back-off and Retry-After included. A retry that would end past it
+	 * is not made, and the call fails with the error it has. Unset: only the retry policy bounds a call.
+	 */
+	budgetMs?: number;
 	clock: Clock;
 	random?: () => number;
 }
@@ -70,13 +78,19 @@ export const DEFAULT_REQUESTS_PER_SECOND: Record<StripeMode, number> = { test: 2
 const PAGE_SIZE = 100;
 /** Fewer pages per slice waste calls on partial last pages; more leave workers idle at the end. */
 const MIN_PAGES_PER_SLICE = 4;
+/** 10 million objects: more than any node can hold in memory, so a walk this long can only be a server that never ends it. */
+export const MAX_PAGES_PER_LIST = 100_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export class StripeClient {
 	readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
 	private readonly limiter: RateLimiter;
 	private readonly policy: RetryPolicy;
+	/** Clock time after which no request is sent and no retry is waited for. */
+	private readonly deadline: number;
 
 	constructor(private readonly options: StripeClientOptions) {
+		this.deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : options.clock.now() + options.budgetMs;
 		this.limiter = sharedRateLimiter(
 			`${options.baseUrl}|${options.accountKey}`,
 			options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND[options.mode],
@@ -111,21 +125,30 @@ export class StripeClient {
 		}
 
 		for (let attempt = 1; ; attempt++) {
-			await this.limiter.acquire();
+			const acquired = await this.limiter.acquire(this.deadline);
+			const timeoutMs = Math.min(REQUEST_TIMEOUT_MS, this.deadline - this.options.clock.now());
+			if (!acquired || timeoutMs <= 0) {
+				throw new StripeApiError(
+					`Stripe was not called: the ${this.options.budgetMs} ms this step may spend on Stripe ran out, or would have waiting for the rate limit`,
+					'Other calls of this step, or of other nodes using the same Stripe account in this n8n process, took the time. Run it again.',
+					undefined,
+					{ attempts: attempt - 1 },
+				);
+			}
 			this.stats.requests++;
 			let response: HttpResponse;
 			try {
-				response = await this.options.send({ method, url, headers, body });
+				response = await this.options.send({ method, url, headers, body, timeoutMs });
 			} catch (error) {
 				const decision = retryDecision(attempt, {}, this.policy, this.options.random);
-				if (!decision.retry) throw stripeNetworkError(this.options.baseUrl, error, attempt);
+				if (!decision.retry || !this.fits(decision.delayMs)) throw stripeNetworkError(this.options.baseUrl, error, attempt);
 				await this.backOff(decision.delayMs);
 				continue;
 			}
 			if (response.statusCode < 300) return parseBody<T>(response.body);
 			if (response.statusCode === 429) this.stats.rateLimited++;
 			const decision = retryDecision(attempt, { status: response.statusCode, headers: response.headers }, this.policy, this.options.random);
-			if (!decision.retry) {
+			if (!decision.retry || !this.fits(decision.delayMs)) {
 				throw stripeErrorFromResponse(response.statusCode, response.body, header(response.headers, 'request-id'), attempt, this.options.credentialKind);
 			}
 			await this.backOff(decision.delayMs);
@@ -134,6 +157,16 @@ export class StripeClient {
 
 	/** Every object of a list endpoint, newest first, fetching pages of 100 as the caller reads. */
 	async *list<T extends { id: string }>(path: string, params: StripeParams = {}): AsyncGenerator<T> {
+		for await (const page of this.pages<T>(path, params)) yield* page;
+	}
+
+	/**
+	 * The pages of one cursor walk. A server that hands out a cursor it gave before (the same last
+	 * id with has_more, or a → b → a) would be walked forever, so that, and a walk past
+	 * MAX_PAGES_PER_LIST, ends it with an error naming the list.
+	 */
+	private async *pages<T extends { id: string }>(path: string, params: StripeParams): AsyncGenerator<T[]> {
+		const cursors = new Set<string>();
 		let startingAfter: string | undefined;
 		for (;;) {
 			const page = await this.request<StripeList<T>>('GET', path, {
@@ -141,10 +174,25 @@ export class StripeClient {
 				limit: PAGE_SIZE,
 				starting_after: startingAfter,
 			});
-			yield* page.data;
+			yield page.data;
 			// An empty page ends the walk even if has_more claims otherwise: there is no cursor left.
 			if (!page.has_more || page.data.length === 0) return;
 			startingAfter = page.data[page.data.length - 1].id;
+			if (cursors.has(startingAfter)) {
+				throw new StripeApiError(
+					`Stripe's list ${path} handed out the cursor ${startingAfter} a second time`,
+					'Paging stopped here instead of going round forever. If the API base URL in the credential points at a proxy or an emulator, check that it passes starting_after through; otherwise run again.',
+					undefined,
+				);
+			}
+			if (cursors.size + 1 >= MAX_PAGES_PER_LIST) {
+				throw new StripeApiError(
+					`Stripe's list ${path} went on for more than ${MAX_PAGES_PER_LIST.toLocaleString('en-US')} pages`,
+					'Paging stopped here. Narrow the request (a shorter time range or a filter) so that it returns fewer objects.',
+					undefined,
+				);
+			}
+			cursors.add(startingAfter);
 		}
 	}
 
@@ -221,22 +269,16 @@ export class StripeClient {
 		const worker = async () => {
 			for (let window = windows.shift(); window; window = windows.shift()) {
 				const created = { ...(params.created as object), gte: window.from, lt: window.to };
-				let startingAfter: string | undefined;
+				const walk = this.pages<T>(path, { ...params, created });
 				for (;;) {
 					while (pages.length >= maxBufferedPages && failure === undefined) {
 						await new Promise<void>((resolve) => paused.push(resolve));
 					}
 					if (failure !== undefined) return;
-					const page = await this.request<StripeList<T>>('GET', path, {
-						...params,
-						created,
-						limit: PAGE_SIZE,
-						starting_after: startingAfter,
-					});
-					if (page.data.length) pages.push(page.data);
+					const page = await walk.next();
+					if (page.done) break;
+					if (page.value.length) pages.push(page.value);
 					notify();
-					if (!page.has_more || page.data.length === 0) break;
-					startingAfter = page.data[page.data.length - 1].id;
 				}
 			}
 		};
@@ -270,6 +312,11 @@ export class StripeClient {
 			resumeWorkers();
 			await Promise.allSettled(workers);
 		}
+	}
+
+	/** Whether a retry after `delayMs` would still be sent within the budget. */
+	private fits(delayMs: number): boolean {
+		return this.options.clock.now() + delayMs < this.deadline;
 	}
 
 	private async backOff(delayMs: number): Promise<void> {

@@ -13,6 +13,11 @@ import { epochNow } from '../lifecycle/time';
  */
 
 export const DEFAULT_RETENTION_SECONDS = 4 * 24 * 60 * 60;
+/**
+ * 100,000 ids a trigger, about 10 MB. An account whose selected events exceed ~17 a minute
+ * (100,000 in Stripe's 4-day retry and retention window) has its oldest ids forgotten while
+ * Stripe may still retry them (README, "Stripe Lifecycle Trigger").
+ */
 export const DEFAULT_CAPACITY = 100_000;
 
 export interface DeduplicatorOptions {
@@ -21,11 +26,22 @@ export interface DeduplicatorOptions {
 	capacity?: number;
 }
 
+/**
+ * A first-in first-out queue of records in a ring of `capacity` slots, plus an index from id to
+ * its latest record. Eviction takes the record at the head: O(1), where deleting a Map's first key
+ * costs more the more keys were deleted before it (V8 skips their empty slots until it rehashes).
+ */
 export class DeliveryDeduplicator {
 	private readonly retentionSeconds: number;
 	private readonly capacity: number;
-	/** Event id → epoch seconds it was first seen. A Map iterates in insertion order, oldest first. */
-	private readonly seenAt = new Map<string, number>();
+	/** Slot `sequence % capacity` holds the id and the epoch seconds of record number `sequence`. */
+	private readonly ids: string[] = [];
+	private readonly seenAt: number[] = [];
+	/** Sequence numbers of the records in the ring: [head, tail). */
+	private head = 0;
+	private tail = 0;
+	/** Event id → sequence number of its live record; a forgotten id has none, its slot waits to be overwritten. */
+	private readonly index = new Map<string, number>();
 
 	constructor(options: DeduplicatorOptions = {}) {
 		this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
@@ -35,35 +51,34 @@ export class DeliveryDeduplicator {
 	/** True (and remembered) the first time `id` is seen within the retention window; false for repeats. */
 	firstDelivery(id: string, now: number = epochNow()): boolean {
 		this.forgetExpired(now);
-		const seen = this.seenAt.get(id);
-		if (seen !== undefined && now - seen < this.retentionSeconds) return false;
-		// Re-inserting moves an expired id to the young end, keeping the map ordered by time.
-		this.seenAt.delete(id);
-		this.seenAt.set(id, now);
-		if (this.seenAt.size > this.capacity) this.forgetOldest();
+		if (this.index.has(id)) return false;
+		if (this.tail - this.head === this.capacity) this.dropHead();
+		const slot = this.tail % this.capacity;
+		this.ids[slot] = id;
+		this.seenAt[slot] = now;
+		this.index.set(id, this.tail++);
 		return true;
 	}
 
 	/** Lets a later delivery of `id` through again, when the one that was let through could not run. */
 	forget(id: string): void {
-		this.seenAt.delete(id);
+		this.index.delete(id);
 	}
 
 	get size(): number {
-		return this.seenAt.size;
+		return this.index.size;
 	}
 
-	/** Amortized O(1): each id is removed at most once, and only from the old end. */
+	/** Amortized O(1): records are removed only from the old end, each at most once. */
 	private forgetExpired(now: number): void {
-		for (const [id, seen] of this.seenAt) {
-			if (now - seen < this.retentionSeconds) return;
-			this.seenAt.delete(id);
-		}
+		while (this.head < this.tail && now - this.seenAt[this.head % this.capacity] >= this.retentionSeconds) this.dropHead();
 	}
 
-	private forgetOldest(): void {
-		const oldest = this.seenAt.keys().next();
-		if (!oldest.done) this.seenAt.delete(oldest.value);
+	private dropHead(): void {
+		const id = this.ids[this.head % this.capacity];
+		// A forgotten id may have been recorded again since: only its latest record keeps it.
+		if (this.index.get(id) === this.head) this.index.delete(id);
+		this.head++;
 	}
 }
 
@@ -80,4 +95,9 @@ export function dedupeStoreFor(key: string, options?: DeduplicatorOptions): Deli
 		storesByWebhook.set(key, store);
 	}
 	return store;
+}
+
+/** Frees the store of a webhook that was deactivated; a later activation starts with an empty one. */
+export function releaseDedupeStore(key: string): void {
+	storesByWebhook.delete(key);
 }

@@ -29,7 +29,11 @@ export interface DeliverySettings {
 export type DeliveryOutcome =
 	| { kind: 'execute'; status: 200; activities: Activity[]; event: Stripe.Event }
 	| { kind: 'acknowledge'; status: 200; reason: 'duplicate' | 'mode_mismatch' | 'not_selected'; eventId: string }
-	| { kind: 'reject'; status: 400 | 401; reason: string };
+	/** `log`, when set, is for n8n's log: the sender is misconfigured, not hostile, and someone must act. */
+	| { kind: 'reject'; status: 400 | 401; reason: string; log?: string };
+
+const THIN_EVENT_REASON =
+	'This endpoint sends thin events (v2.core.event), which carry no object to act on. The Stripe Lifecycle Trigger needs snapshot events: create a webhook endpoint with snapshot events in Stripe and paste its signing secret.';
 
 export function handleDelivery(delivery: Delivery, settings: DeliverySettings): DeliveryOutcome {
 	// Express may repeat a header; Stripe sends one, so several means the request was tampered with.
@@ -45,7 +49,17 @@ export function handleDelivery(delivery: Delivery, settings: DeliverySettings): 
 	});
 	if (!check.valid) return { kind: 'reject', status: 401, reason: check.message };
 
-	const event = parseEvent(delivery.rawBody);
+	const body = parseJson(delivery.rawBody);
+	// A thin-events destination signs like a webhook endpoint, so its secret verifies; its events only name an object.
+	if (isThinEvent(body)) {
+		return {
+			kind: 'reject',
+			status: 400,
+			reason: THIN_EVENT_REASON,
+			log: `Stripe Lifecycle Trigger received thin event ${String(body.id).slice(0, 100)} from a Stripe event destination with thin payloads and answered 400. In the Stripe Dashboard (Developers → Webhooks) create an endpoint for this URL with snapshot events and paste its signing secret into the trigger, or let the trigger register its endpoint automatically.`,
+		};
+	}
+	const event = asEvent(body);
 	if (!event) return { kind: 'reject', status: 400, reason: 'The body is not a Stripe event in JSON.' };
 
 	// A test-mode event reaching a live workflow (or the reverse) is acknowledged, never run.
@@ -62,14 +76,20 @@ export function handleDelivery(delivery: Delivery, settings: DeliverySettings): 
 	return { kind: 'execute', status: 200, activities, event };
 }
 
-function parseEvent(rawBody: Buffer | string): Stripe.Event | undefined {
-	let parsed: unknown;
+function parseJson(rawBody: Buffer | string): unknown {
 	try {
-		parsed = JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8'));
+		return JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')) as unknown;
 	} catch {
 		return undefined;
 	}
-	const event = parsed as Partial<Stripe.Event> | null;
+}
+
+function isThinEvent(body: unknown): body is { object: 'v2.core.event'; id: unknown } {
+	return typeof body === 'object' && body !== null && (body as { object?: unknown }).object === 'v2.core.event';
+}
+
+function asEvent(body: unknown): Stripe.Event | undefined {
+	const event = body as Partial<Stripe.Event> | null | undefined;
 	if (
 		!event ||
 		typeof event !== 'object' ||

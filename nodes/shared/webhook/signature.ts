@@ -13,6 +13,7 @@ import { epochNow } from '../lifecycle/time';
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export type SignatureFailure =
+	| 'missing_secret'
 	| 'missing_header'
 	| 'malformed_header'
 	| 'no_signatures'
@@ -24,7 +25,13 @@ export type SignatureCheck =
 	| { valid: false; reason: SignatureFailure; message: string };
 
 export interface SignatureOptions {
-	/** Largest allowed distance between the header's timestamp and `now`, either way. */
+	/**
+	 * Largest allowed distance between the header's timestamp and `now`, either way. 0 turns the
+	 * timestamp check off, as `tolerance: 0` does in stripe-node's `constructEvent` (for checking a
+	 * stored delivery later, never for requests as they arrive). Anything that is not a finite
+	 * number of at least 0 (NaN, a negative number, Infinity) means the default, so no bad setting
+	 * can open the replay window.
+	 */
 	toleranceSeconds?: number;
 	/** Epoch seconds to compare against (default: the clock). */
 	now?: number;
@@ -38,6 +45,10 @@ export function verifyStripeSignature(
 	secret: string,
 	options: SignatureOptions = {},
 ): SignatureCheck {
+	// Anyone can compute an HMAC with an empty key, so a blank secret verifies nothing (as in stripe-node).
+	if (!secret || !secret.trim()) {
+		return failure('missing_secret', 'No webhook signing secret is configured, so no request can be verified.');
+	}
 	if (!header || !header.trim()) {
 		return failure('missing_header', 'The request has no Stripe-Signature header.');
 	}
@@ -68,9 +79,9 @@ export function verifyStripeSignature(
 	}
 
 	// Checked after the signature so that this reason is only ever given for genuine deliveries.
-	const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+	const tolerance = toleranceOf(options.toleranceSeconds);
 	const skew = (options.now ?? epochNow()) - parsed.timestamp;
-	if (Math.abs(skew) > tolerance) {
+	if (tolerance > 0 && Math.abs(skew) > tolerance) {
 		return failure(
 			'timestamp_outside_tolerance',
 			`The signature timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'old' : 'in the future'}, ` +
@@ -78,6 +89,10 @@ export function verifyStripeSignature(
 		);
 	}
 	return { valid: true, timestamp: parsed.timestamp };
+}
+
+function toleranceOf(seconds: number | undefined): number {
+	return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : DEFAULT_TOLERANCE_SECONDS;
 }
 
 function parseHeader(header: string): { timestamp: number | null; signatures: string[] } {
