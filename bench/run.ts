@@ -17,7 +17,7 @@ import { runMetricsBenchmark, type MetricsRow, type MetricsSettings } from './me
 import { formatSpread, QUICK, type Spread } from './stats';
 import { runWebhookBenchmark, type WebhookRow, type WebhookSettings } from './webhook';
 
-/** The n8n release this package is tested against (test/n8n installs it). */
+/** The n8n release this package is tested against (dev/n8n installs it). */
 const N8N_VERSION = '2.40.7';
 const BENCH_DIR = join(__dirname, '..', '..', '..', 'bench');
 const REPO_DIR = join(BENCH_DIR, '..');

@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { INode, INodeTypeDescription } from 'n8n-workflow';
-import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type CredentialReference, type N8nInstance } from '../n8n';
-import { startInbox, type Inbox } from '../support/inbox';
+import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
+import { startN8n, type CredentialReference, type N8nInstance } from '../../dev/n8n';
+import { startInbox, type Inbox } from '../../dev/smtpInbox';
 import { PACKAGE_NODE_PREFIX, readTemplate, readTemplates, TEMPLATES_DIR, type TemplateWorkflow } from '../templates/templateFiles';
-import { emulatorKeyCredential } from '../support/credentials';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 const START_TIMEOUT_MS = 15 * 60_000;
 const FLOW_TIMEOUT_MS = 180_000;

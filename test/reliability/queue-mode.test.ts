@@ -19,11 +19,11 @@ import type { AddressInfo } from 'node:net';
 
 import Stripe from 'stripe';
 
-import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../n8n';
-import { startInbox, type Inbox } from '../support/inbox';
+import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
+import { startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../../dev/n8n';
+import { startInbox, type Inbox } from '../../dev/smtpInbox';
 import { allExecutions, countBy, eventIdsOf, FULL, recordFigures, settleExecutions, sleep, triggerWorkflow } from './support';
-import { emulatorKeyCredential } from '../support/credentials';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 const ENABLED = FULL || process.env.RELIABILITY_QUEUE === '1';
 const START_TIMEOUT_MS = 15 * 60_000;

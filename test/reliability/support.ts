@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import type { CredentialReference, ExecutionSummary, N8nInstance, WorkflowDefinition } from '../n8n';
-import { REPO_ROOT } from '../n8n/package';
+import type { CredentialReference, ExecutionSummary, N8nInstance, WorkflowDefinition } from '../../dev/n8n';
+import { REPO_ROOT } from '../../dev/n8n/package';
 
 /** Heavier variants (10,000 hostile requests instead of 2,000, 100 real activation cycles) run with RELIABILITY_FULL=1. */
 export const FULL = process.env.RELIABILITY_FULL === '1';

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 
 import type Stripe from 'stripe';
 
-import { startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type CredentialReference, type N8nInstance } from '../n8n';
+import { startEmulator, type RunningEmulator } from '../../emulator';
+import { startN8n, type CredentialReference, type N8nInstance } from '../../dev/n8n';
 import { hostileRequest, send, type HostileContext } from './hostile';
 import {
 	allExecutions,
@@ -30,7 +30,7 @@ import {
 	sleep,
 	triggerWorkflow,
 } from './support';
-import { emulatorKeyCredential } from '../support/credentials';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 /** The first run on a fresh machine installs n8n before it starts. */
 const START_TIMEOUT_MS = 15 * 60_000;

@@ -2,7 +2,7 @@
  * Runs the emulator as its own process (for `npm run dev` and the end-to-end tests). Compile with
  * tsc, then:
  *
- *   node <outDir>/test/emulator/cli.js [--port 12111] [--seed-demo] [--customers 300] [--days 120]
+ *   node <outDir>/emulator/cli.js [--port 12111] [--seed-demo] [--customers 300] [--days 120]
  *        [--seed 42] [--key-test sk_test_…] [--key-live sk_live_…] [--retry-schedule 500,2000]
  *        [--rate-limit]
  *

@@ -161,7 +161,7 @@ const INHERITED_ENV_TO_DROP = /^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|NODE_E
 
 /** Starts n8n and kills it with its task runner if the test process dies; see the script's header. From the
  * repository, not __dirname: tsc does not copy it next to the harness compiled for `npm run dev`. */
-const WATCHDOG = join(REPO_ROOT, 'test', 'n8n', 'n8n-watchdog.cjs');
+const WATCHDOG = join(REPO_ROOT, 'dev', 'n8n', 'n8n-watchdog.cjs');
 
 function signalProcessGroup(processGroup: number, signal: NodeJS.Signals): void {
 	try {

@@ -5,11 +5,11 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
+import { REQUIRED_PERMISSIONS } from '../nodes/shared/transport/permissions';
 import { PERMISSION_NAMES, seedDemoAccount, startEmulator, type Permissions, type PermissionResource, type RunningEmulator, type SeedSummary } from '../emulator';
-import { ensureN8n, packPackage, startN8n, type CredentialReference, type N8nInstance, type N8nOwner } from '../n8n';
-import { REPO_ROOT } from '../n8n/package';
-import { emulatorKeyCredential } from '../support/credentials';
+import { ensureN8n, packPackage, startN8n, type CredentialReference, type N8nInstance, type N8nOwner } from './n8n';
+import { REPO_ROOT } from './n8n/package';
+import { emulatorKeyCredential } from './credentials';
 import { startInbox, type Inbox } from './inbox';
 import { importTemplates, type TemplateImport } from './templates';
 
