@@ -20,10 +20,9 @@ import type { IDataObject, IRunData } from 'n8n-workflow';
 import Stripe from 'stripe';
 
 import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
-import { startN8n, type N8nInstance, type WorkflowDefinition } from '../../dev/n8n';
-import { runPool, settleExecutions, TRIGGER, triggerWorkflow } from '../../test/reliability/support';
+import { N8N_START_TIMEOUT_MS, startN8n, type N8nInstance, type WorkflowDefinition } from '../../dev/n8n';
+import { runPool, settleExecutions, TRIGGER, triggerWorkflow } from '../../dev/n8n/load';
 import { emulatorKeyCredential } from '../../dev/credentials';
-import { N8N_START_TIMEOUT_MS } from '../../test/support/stack';
 import { spread, type Spread } from '../stats';
 
 export interface N8nWebhookSettings {
