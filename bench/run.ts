@@ -4,7 +4,7 @@
  * BENCH_ONLY=coldstart,n8n runs only those sections and keeps the others' last figures, each with
  * its own date and load, so a long section can be re-run on a quiet machine without the rest.
  *
- * Compiled with `tsc -p bench/tsconfig.json` into .tmp/bench (no ts-node in the project).
+ * Compiled with `tsc -p tsconfig.tools.json` into .tmp/tools (no ts-node in the project).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';

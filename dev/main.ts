@@ -1,6 +1,6 @@
 /**
  * `npm run dev` after the build: starts the dev stack (see stack.ts), prints how to use it, and stops
- * everything on Ctrl-C. scripts/dev.mjs compiles this into .tmp/dev and calls main().
+ * everything on Ctrl-C. scripts/dev.mjs compiles this into .tmp/tools and calls main().
  *
  * Environment: DEV_N8N_PORT (5678), DEV_EMULATOR_PORT (12111), DEV_INBOX_PORT (12025), DEV_SMTP_PORT
  * (12587); STRIPE_API_KEY=rk_test_… to use a real Stripe test account instead of the emulator;
