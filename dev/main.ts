@@ -7,7 +7,7 @@
  * WEBHOOK_URL=https://<tunnel>/ for n8n's public webhook address. Argument --fresh: forget the kept
  * n8n user folder (.n8n-dev/) first.
  */
-import { SCENARIOS } from '../emulator';
+import { controlExamples } from '../emulator/main';
 import { DEV_N8N_LOG, DEV_OWNER, startDevStack, type DevStack } from './stack';
 
 const DUPLICATE_SIGNAL_WINDOW_MS = 2000;
@@ -60,15 +60,7 @@ function usage(stack: DevStack, startedAt: number): string {
 			'Events reach n8n once a workflow with a Stripe Lifecycle Trigger (credential "Stripe (dev)") is',
 			'published: the trigger registers its webhook endpoint in the emulator. Then fire events:',
 			'',
-			`  EMU=${emulator.url}`,
-			'  curl -X POST $EMU/_emulator/scenarios/trial_started             # a new customer starts a trial',
-			'  curl -X POST $EMU/_emulator/scenarios/payment_failed -d \'{"customer":"cus_…"}\'   # for one customer',
-			'  curl -X POST $EMU/_emulator/clock/advance -d \'{"days":3}\'         # renewals, trial ends and retries fall due',
-			'  curl -X POST $EMU/_emulator/events/evt_…/redeliver -d \'{"times":2}\'   # send an event again (duplicates)',
-			'  curl $EMU/_emulator/deliveries                                   # what was delivered, and the answers',
-			`  curl -u ${stack.stripeApiKey}: "$EMU/v1/customers?limit=3"   # the Stripe API itself`,
-			'',
-			`  scenarios: ${SCENARIOS.join(', ')}`,
+			...controlExamples(emulator.url, stack.stripeApiKey),
 		);
 	} else if (stack.webhookUrl) {
 		lines.push(
