@@ -8,7 +8,7 @@
  * n8n user folder (.n8n-dev/) first.
  */
 import { controlExamples } from '../emulator/main';
-import { DEV_N8N_LOG, DEV_OWNER, startDevStack, type DevStack } from './stack';
+import { DEV_OWNER, startDevStack, type DevStack } from './stack';
 
 const DUPLICATE_SIGNAL_WINDOW_MS = 2000;
 
@@ -39,7 +39,8 @@ function usage(stack: DevStack, startedAt: number): string {
 		`Dev stack ready in ${Math.round((Date.now() - startedAt) / 1000)} s`,
 		'',
 		`  n8n editor   ${n8n.url}   login ${DEV_OWNER.email} / ${DEV_OWNER.password}`,
-		`  n8n log      ${DEV_N8N_LOG}`,
+		`  n8n log      ${stack.n8nLog}`,
+		`  package      rebuilt and reloaded when a file under nodes/, credentials/ or icons/ is saved`,
 		`  credentials  "${stack.stripeCredential.name}" (Stripe Restricted Key API), "${stack.smtpCredential.name}" (SMTP)`,
 		`  mail inbox   ${inbox.url}   (SMTP 127.0.0.1:${inbox.smtpPort}, any login)`,
 	];

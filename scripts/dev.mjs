@@ -1,7 +1,7 @@
-// `npm run dev`: builds the package, compiles the dev stack (dev/, with the Stripe emulator and the
-// n8n harness it uses; tsconfig.tools.json) into .tmp/tools, and runs it until Ctrl-C. See dev/main.ts
-// for the options.
-import { execFileSync, execSync } from 'node:child_process';
+// `npm run dev`: compiles the dev stack (dev/, with the Stripe emulator and the n8n harness it uses;
+// tsconfig.tools.json) into .tmp/tools and runs it until Ctrl-C. The stack builds the package itself,
+// in watch mode, where its n8n reloads it (dev/watchBuild.ts). See dev/main.ts for the options.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,6 @@ const startedAt = Date.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const step = (message) => process.stderr.write(`[dev] ${message}\n`);
-
-step('building the package (npm run build)');
-execSync('npm run build', { cwd: root, stdio: 'inherit' });
 
 step('compiling the dev stack, the emulator and the n8n harness into .tmp/tools');
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.tools.json')], {

@@ -2,6 +2,7 @@
 export { ensureN8n, N8N_START_TIMEOUT_MS, N8N_VERSION, type N8nRuntime } from './install';
 export {
 	startN8n,
+	nodesDirectory,
 	N8nRestError,
 	type CredentialReference,
 	type ExecutionDetails,
