@@ -5,7 +5,7 @@ import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'test/**', 'bench/**', 'scripts/**', '*.js', '*.mjs'] },
+	{ ignores: ['dist/**', 'node_modules/**', '.tmp/**', '.n8n-dev/**', 'test/**', 'emulator/**', 'dev/**', 'bench/**', 'scripts/**', '*.js', '*.mjs'] },
 	n8nCommunityNodesPlugin.configs.recommended,
 	{ plugins: { 'n8n-nodes-base': n8nNodesBase } },
 	{ files: ['**/*.ts', 'package.json'], languageOptions: { parser: tsParser } },

@@ -4,7 +4,7 @@
  * BENCH_ONLY=coldstart,n8n runs only those sections and keeps the others' last figures, each with
  * its own date and load, so a long section can be re-run on a quiet machine without the rest.
  *
- * Compiled with `tsc -p bench/tsconfig.json` into .tmp/bench (no ts-node in the project).
+ * Compiled with `tsc -p tsconfig.tools.json` into .tmp/tools (no ts-node in the project).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -17,7 +17,7 @@ import { runMetricsBenchmark, type MetricsRow, type MetricsSettings } from './me
 import { formatSpread, QUICK, type Spread } from './stats';
 import { runWebhookBenchmark, type WebhookRow, type WebhookSettings } from './webhook';
 
-/** The n8n release this package is tested against (test/n8n installs it). */
+/** The n8n release this package is tested against (dev/n8n installs it). */
 const N8N_VERSION = '2.40.7';
 const BENCH_DIR = join(__dirname, '..', '..', '..', 'bench');
 const REPO_DIR = join(BENCH_DIR, '..');

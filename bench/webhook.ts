@@ -12,7 +12,7 @@ import type Stripe from 'stripe';
 import { ACTIVITIES, type ActivityName } from '../nodes/shared/lifecycle/types';
 import { DEFAULT_CAPACITY, DeliveryDeduplicator } from '../nodes/shared/webhook/dedupe';
 import { handleDelivery } from '../nodes/shared/webhook/delivery';
-import { seedDemoAccount, StripeEmulator } from '../test/emulator';
+import { seedDemoAccount, StripeEmulator } from '../emulator';
 import { spread, type Spread } from './stats';
 
 const SECRET = 'whsec_benchmark_secret_0123456789abcdef';

@@ -25,7 +25,7 @@ const SNAPSHOTS = [
 	},
 	{ version: '2024-06-20', commit: '45d8fdda57a19ca9fa9f7dbb2ed8d1bc76489073', evidence: 'tag v1230, the spec stripe-node 16.9.0 (pinned 2024-06-20) was generated from' },
 	{ version: '2025-03-31.basil', commit: 'e732b866bb585e1d6470cfbc64cff42ee7ef2200', evidence: 'tag v1642, OPENAPI_VERSION of stripe-node 18.0.0 (pinned 2025-03-31.basil)' },
-	{ version: '2026-07-29.dahlia', commit: 'f0758b15a2cf53779d699452f4ab07d11076af0f', evidence: 'fixture update of the "Update OpenAPI for 2026-07-29.dahlia" release; same file as test/fixtures/stripe-objects.json' },
+	{ version: '2026-07-29.dahlia', commit: 'f0758b15a2cf53779d699452f4ab07d11076af0f', evidence: 'fixture update of the "Update OpenAPI for 2026-07-29.dahlia" release; same file as emulator/fixtures/stripe-objects.json' },
 ];
 
 const RESOURCES = [

@@ -11,7 +11,7 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { SUBSCRIPTION_LIST_PARAMS } from '../../nodes/shared/sources/catalog';
 import { EVENTS_RETENTION_SECONDS } from '../../nodes/shared/sources/eventsWindow';
-import { seedDemoAccount, startEmulator, type RunningEmulator } from '../../test/emulator';
+import { seedDemoAccount, startEmulator, type RunningEmulator } from '../../emulator';
 import { spread, type Spread } from '../stats';
 import type { ListSpec, WorkerJob, WorkerResult } from './worker';
 

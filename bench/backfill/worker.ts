@@ -11,8 +11,8 @@ import type { INodeParameters } from 'n8n-workflow';
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { encodeStripeParams, type StripeParams } from '../../nodes/shared/transport/formEncoding';
 import { STRIPE_API_VERSION, type StripeList } from '../../nodes/shared/transport/stripeClient';
-import { runNode } from '../../test/integration/support/n8nCore';
-import { emulatorKeyCredential } from '../../test/support/credentials';
+import { runNode } from '../../dev/n8nCoreRunner';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 export interface ListSpec {
 	path: string;

@@ -19,11 +19,10 @@ import { randomUUID } from 'node:crypto';
 import type { IDataObject, IRunData } from 'n8n-workflow';
 import Stripe from 'stripe';
 
-import { runScenario, startEmulator, type RunningEmulator } from '../../test/emulator';
-import { startN8n, type N8nInstance, type WorkflowDefinition } from '../../test/n8n';
-import { runPool, settleExecutions, TRIGGER, triggerWorkflow } from '../../test/reliability/support';
-import { emulatorKeyCredential } from '../../test/support/credentials';
-import { N8N_START_TIMEOUT_MS } from '../../test/support/stack';
+import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
+import { N8N_START_TIMEOUT_MS, startN8n, type N8nInstance, type WorkflowDefinition } from '../../dev/n8n';
+import { runPool, settleExecutions, TRIGGER, triggerWorkflow } from '../../dev/n8n/load';
+import { emulatorKeyCredential } from '../../dev/credentials';
 import { spread, type Spread } from '../stats';
 
 export interface N8nWebhookSettings {

@@ -3,7 +3,7 @@
  * client plays the part of n8n's nodemailer.
  */
 import { createConnection } from 'node:net';
-import { startInbox, type Inbox } from './inbox';
+import { startInbox, type Inbox } from '../../dev/inbox';
 
 let inbox: Inbox;
 

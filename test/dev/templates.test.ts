@@ -1,6 +1,6 @@
 /** Templates reference the package's credential by type; the dev stack points those references at its own. */
 import type { INode } from 'n8n-workflow';
-import { withDevCredentials } from './templates';
+import { withDevCredentials } from '../../dev/templates';
 
 function node(name: string, credentials?: INode['credentials']): INode {
 	return { id: name, name, type: 'test.node', typeVersion: 1, position: [0, 0], parameters: {}, credentials };

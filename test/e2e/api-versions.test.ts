@@ -10,11 +10,11 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { IDataObject } from 'n8n-workflow';
 
-import { runScenario, type RunningEmulator } from '../emulator';
+import { runScenario, type RunningEmulator } from '../../emulator';
 import { corpusOf, nativeEvent, nativeSubscription } from '../fixtures/apiVersions';
-import type { N8nInstance } from '../n8n';
+import type { N8nInstance } from '../../dev/n8n';
 import { useStack } from '../support/stack';
-import { emulatorKeyCredential } from '../support/credentials';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
 const OLD_VERSION = '2020-03-02';

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 
 import { CREDENTIAL_BLANKING_VALUE, type IDataObject } from 'n8n-workflow';
 
-import type { RunningEmulator } from '../emulator';
-import type { N8nInstance } from '../n8n';
-import { emulatorConnectCredential } from '../support/credentials';
+import type { RunningEmulator } from '../../emulator';
+import type { N8nInstance } from '../../dev/n8n';
+import { emulatorConnectCredential } from '../../dev/credentials';
 import { startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 

@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { startDemoAccount, type DemoAccount } from '../integration/support/demoAccount';
-import { runNode } from '../integration/support/n8nCore';
+import { runNode } from '../../dev/n8nCoreRunner';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '../../.tmp/dashboard.png');

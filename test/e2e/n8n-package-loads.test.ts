@@ -7,9 +7,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CREDENTIAL_BLANKING_VALUE, type IConnections, type IDataObject, type INode } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
-import type { RunningEmulator } from '../emulator';
-import { declaredTypes, type N8nInstance } from '../n8n';
-import { emulatorKeyCredential } from '../support/credentials';
+import type { RunningEmulator } from '../../emulator';
+import { declaredTypes, type N8nInstance } from '../../dev/n8n';
+import { emulatorKeyCredential } from '../../dev/credentials';
 import { startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 

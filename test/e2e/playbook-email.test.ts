@@ -12,11 +12,11 @@ import { randomUUID } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { runScenario, type RunningEmulator } from '../emulator';
-import type { N8nInstance } from '../n8n';
+import { runScenario, type RunningEmulator } from '../../emulator';
+import type { N8nInstance } from '../../dev/n8n';
 import { useStack } from '../support/stack';
-import { emulatorKeyCredential } from '../support/credentials';
-import { startInbox, type Inbox } from '../support/inbox';
+import { emulatorKeyCredential } from '../../dev/credentials';
+import { startInbox, type Inbox } from '../../dev/smtpInbox';
 
 const TRIGGER = 'Stripe Lifecycle Trigger';
 const PLAYBOOK = 'Stripe Playbook';

@@ -16,13 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { INode, INodeTypeDescription } from 'n8n-workflow';
-import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type CredentialReference, type N8nInstance } from '../n8n';
-import { startInbox, type Inbox } from '../support/inbox';
+import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
+import { N8N_START_TIMEOUT_MS, startN8n, type CredentialReference, type N8nInstance } from '../../dev/n8n';
+import { startInbox, type Inbox } from '../../dev/smtpInbox';
 import { PACKAGE_NODE_PREFIX, readTemplate, readTemplates, TEMPLATES_DIR, type TemplateWorkflow } from '../templates/templateFiles';
-import { emulatorKeyCredential } from '../support/credentials';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
-const START_TIMEOUT_MS = 15 * 60_000;
 const FLOW_TIMEOUT_MS = 180_000;
 /** The local PostgreSQL the brief provides: trust auth on loopback. */
 const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), database: process.env.PGDATABASE ?? 'test', user: process.env.PGUSER ?? 'root' };
@@ -104,7 +103,7 @@ beforeAll(async () => {
 	await n8n.createCredential('smtp', 'SMTP account', { user: '', password: '', host: '127.0.0.1', port: inbox.port, secure: false, disableStartTls: true });
 	await n8n.createCredential('postgres', 'Postgres account', { host: PG.host, port: PG.port, database: PG.database, user: PG.user, password: '', ssl: 'disable', allowUnauthorizedCerts: false, maxConnections: 5, sshTunnel: false });
 	await n8n.createCredential('httpBasicAuth', 'Dashboard login', dashboardLogin);
-}, START_TIMEOUT_MS);
+}, N8N_START_TIMEOUT_MS);
 
 afterAll(async () => {
 	await n8n?.stop();

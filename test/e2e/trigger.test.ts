@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { IDataObject } from 'n8n-workflow';
 
-import { runScenario, type RunningEmulator, type ScenarioName } from '../emulator';
-import type { N8nInstance } from '../n8n';
+import { runScenario, type RunningEmulator, type ScenarioName } from '../../emulator';
+import type { N8nInstance } from '../../dev/n8n';
 import { useStack } from '../support/stack';
-import { emulatorKeyCredential } from '../support/credentials';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
 /** The activities the workflow listens to; anything else the emulator delivers must be acknowledged without an execution. */

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { startEmulator, type RunningEmulator } from './index';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 
 interface Body {
 	id: string;

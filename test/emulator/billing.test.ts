@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { addInterval, priceAmount } from './billing';
-import { runScenario, SCENARIOS, seedDemoAccount, StripeEmulator } from './index';
+import { addInterval, priceAmount } from '../../emulator/billing';
+import { runScenario, SCENARIOS, seedDemoAccount, StripeEmulator } from '../../emulator';
 
 const DAY = 86400;
 const START = 1_800_000_000;

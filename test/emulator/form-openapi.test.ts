@@ -1,5 +1,5 @@
-import { encodeForm, paramKeys, parseForm } from './form';
-import { specIndex } from './openapi';
+import { encodeForm, paramKeys, parseForm } from '../../emulator/form';
+import { specIndex } from '../../emulator/openapi';
 
 describe('form parsing', () => {
 	it('nests objects, appends arrays and addresses indexed elements', () => {

@@ -1,4 +1,4 @@
-import { startEmulator, type RunningEmulator } from './index';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {

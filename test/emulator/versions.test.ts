@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 
 import { corpusOf } from '../fixtures/apiVersions';
-import { runScenario, startEmulator, type RunningEmulator } from './index';
+import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
 
 /** A webhook receiver that keeps each payload, parsed. */
 async function receiver(): Promise<{ url: string; events: Stripe.Event[]; close(): Promise<void> }> {

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import { runScenario, startEmulator, type RunningEmulator } from './index';
+import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
 
 interface Received {
 	body: string;

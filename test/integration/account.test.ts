@@ -8,7 +8,7 @@ import { StripeRestrictedKeyApi } from '../../credentials/StripeRestrictedKeyApi
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { DOCUMENTED_PERMISSIONS, startDemoAccount, type DemoAccount } from './support/demoAccount';
-import { runNode } from './support/n8nCore';
+import { runNode } from '../../dev/n8nCoreRunner';
 
 let demo: DemoAccount;
 

@@ -2,7 +2,7 @@
  * Stripe payloads of older API versions, end to end through the emulator: a trigger in manual mode
  * whose endpoint was created by hand (so it gets the account's default version), and the backfill
  * over events created while the account's default version changed. The emulator renders the old
- * versions itself (test/emulator/versions.ts), independently of the adapter that reads them.
+ * versions itself (emulator/versions.ts), independently of the adapter that reads them.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,10 +13,10 @@ import { toActivities } from '../../nodes/shared/lifecycle/activities';
 import * as time from '../../nodes/shared/lifecycle/time';
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node';
-import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
+import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../../emulator';
 import { DOCUMENTED_PERMISSIONS } from './support/demoAccount';
-import { runNode, TriggerHarness, type WebhookRun } from './support/n8nCore';
-import { emulatorKeyCredential } from '../support/credentials';
+import { runNode, TriggerHarness, type WebhookRun } from '../../dev/n8nCoreRunner';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 const NOW = Date.UTC(2026, 10, 15, 12) / 1000;
 const ALL_CATEGORIES = ['trial', 'subscription', 'charge', 'invoice', 'customer'];

@@ -9,7 +9,7 @@ import { NodeOperationError, type INodeParameters } from 'n8n-workflow';
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { DAY, startDemoAccount, type DemoAccount } from './support/demoAccount';
 import { expectedProfile, liveCustomers, type Amount } from './support/expectations';
-import { runNode } from './support/n8nCore';
+import { runNode } from '../../dev/n8nCoreRunner';
 
 const HOUR = 3600;
 /** Zero-decimal currencies of the demo catalog; the rest have cents. */

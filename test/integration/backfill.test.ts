@@ -10,7 +10,7 @@ import { NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-
 import { toActivities } from '../../nodes/shared/lifecycle/activities';
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { DAY, DOCUMENTED_PERMISSIONS, startDemoAccount, type DemoAccount } from './support/demoAccount';
-import { runNode } from './support/n8nCore';
+import { runNode } from '../../dev/n8nCoreRunner';
 
 const WINDOW_DAYS = 90;
 const EVENTS_API_DAYS = 30;

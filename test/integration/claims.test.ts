@@ -9,7 +9,7 @@ import { StripeApiError } from '../../nodes/shared/transport/errors';
 import { StripeClient } from '../../nodes/shared/transport/stripeClient';
 import { MANAGED_BY } from '../../nodes/shared/webhook/endpoints';
 import { CLAIM_METADATA_KEY, claimEndpointFor, claimIdempotencyKey, claimOnce } from '../../nodes/shared/webhook/claims';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../../emulator';
 
 const WORKFLOW_ID = 'wf-claims';
 const DAY_SECONDS = 24 * 3600;

@@ -18,8 +18,8 @@ import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.nod
 import { stripeClient, toNodeError } from '../../nodes/shared/transport';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import { STRIPE_API_VERSION } from '../../nodes/shared/transport/stripeClient';
-import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, deduplicationStore, runNode } from './support/n8nCore';
-import { emulatorKeyCredential } from '../support/credentials';
+import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, deduplicationStore, runNode } from '../../dev/n8nCoreRunner';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 const RESTRICTED_KEY = 'rk_test_51HarnessKeyabcd';
 /** The server answers this key with Stripe's 401, as for a rolled key. */

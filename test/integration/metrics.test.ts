@@ -6,7 +6,7 @@
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { startDemoAccount, type DemoAccount } from './support/demoAccount';
 import { expectedSubscriptionMrr } from './support/expectations';
-import { runNode } from './support/n8nCore';
+import { runNode } from '../../dev/n8nCoreRunner';
 
 let demo: DemoAccount;
 

@@ -6,9 +6,9 @@ import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/Strip
 import { StripePlaybook } from '../../nodes/StripePlaybook/StripePlaybook.node';
 import { toActivities } from '../../nodes/shared/lifecycle/activities';
 import type { Activity, ActivityName } from '../../nodes/shared/lifecycle/types';
-import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
-import { deduplicationStore, runNode, TriggerHarness } from './support/n8nCore';
-import { emulatorKeyCredential } from '../support/credentials';
+import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../../emulator';
+import { deduplicationStore, runNode, TriggerHarness } from '../../dev/n8nCoreRunner';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 /**
  * The Stripe Playbook node in n8n-core's engine against the Stripe emulator: activities made by

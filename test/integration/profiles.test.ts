@@ -9,7 +9,7 @@ import { NodeApiError, NodeOperationError, type IDataObject, type INodeParameter
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { requestsByPath, startDemoAccount, type DemoAccount } from './support/demoAccount';
 import { comparableProfile, expectedProfile, expectedStatus, iso, liveCustomers, type ExpectedStatus } from './support/expectations';
-import { runNode } from './support/n8nCore';
+import { runNode } from '../../dev/n8nCoreRunner';
 
 const STATUSES: ExpectedStatus[] = ['lead', 'trialing', 'active', 'past_due', 'paused', 'canceled'];
 /** Profiles list customers, subscriptions, charges and paid invoices, plus the catalog. */

@@ -7,7 +7,7 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { startDemoAccount, type DemoAccount } from './support/demoAccount';
-import { runNode } from './support/n8nCore';
+import { runNode } from '../../dev/n8nCoreRunner';
 
 // Retries back off for half a second and more; a storm takes a while on purpose.
 jest.setTimeout(180_000);

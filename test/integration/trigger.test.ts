@@ -12,9 +12,9 @@ import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/Strip
 import { dedupeStoreFor } from '../../nodes/shared/webhook/dedupe';
 import * as enrichment from '../../nodes/StripeLifecycleTrigger/enrichCustomers';
 import type { StoredEndpoint } from '../../nodes/shared/webhook/endpoints';
-import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../emulator';
-import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, type WebhookRun } from './support/n8nCore';
-import { emulatorKeyCredential } from '../support/credentials';
+import { runScenario, startEmulator, type RunningEmulator, type ScenarioName } from '../../emulator';
+import { NODE_UNDER_TEST, TriggerHarness, WEBHOOK_BASE_URL, type WebhookRun } from '../../dev/n8nCoreRunner';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 /** Ids the harness gives its workflow and node, which the trigger writes into the endpoint's metadata. */
 const HARNESS_WORKFLOW_ID = 'harness-workflow';

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { packedFiles } from '../n8n';
-import { REPO_ROOT } from '../n8n/package';
+import { packedFiles } from '../../dev/n8n';
+import { REPO_ROOT } from '../../dev/n8n/package';
 
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
 	main?: string;

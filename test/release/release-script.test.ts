@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../n8n/package';
-import { cleanNpmEnv } from '../n8n/run-command';
+import { REPO_ROOT } from '../../dev/n8n/package';
+import { cleanNpmEnv } from '../../dev/n8n/run-command';
 
 const RELEASE_SCRIPT = join(REPO_ROOT, 'scripts', 'release.mjs');
 const IDENTITY = { GIT_AUTHOR_NAME: 'Release Test', GIT_AUTHOR_EMAIL: 'release@example.com', GIT_COMMITTER_NAME: 'Release Test', GIT_COMMITTER_EMAIL: 'release@example.com' };

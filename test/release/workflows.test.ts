@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../n8n/package';
+import { REPO_ROOT } from '../../dev/n8n/package';
 import { parse as parseYaml } from 'yaml';
 
 interface Step {

@@ -11,11 +11,11 @@ import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.nod
 import { StripeLifecycleTrigger } from '../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node';
 import { StripePlaybook } from '../../nodes/StripePlaybook/StripePlaybook.node';
 import { toActivities } from '../../nodes/shared/lifecycle/activities';
-import { startEmulator, type FaultRule, type RunningEmulator } from '../emulator';
+import { startEmulator, type FaultRule, type RunningEmulator } from '../../emulator';
 import { startDemoAccount, type DemoAccount } from '../integration/support/demoAccount';
-import { runNode, TriggerHarness, type CredentialsInput } from '../integration/support/n8nCore';
+import { runNode, TriggerHarness, type CredentialsInput } from '../../dev/n8nCoreRunner';
 import { FULL, recordFigures } from './support';
-import { emulatorKeyCredential } from '../support/credentials';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 // Retries back off for half a second and more; every faulted run is a calm run's worth of retries.
 jest.setTimeout(10 * 60_000);

@@ -19,14 +19,14 @@ import type { AddressInfo } from 'node:net';
 
 import Stripe from 'stripe';
 
-import { runScenario, startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../n8n';
-import { startInbox, type Inbox } from '../support/inbox';
-import { allExecutions, countBy, eventIdsOf, FULL, recordFigures, settleExecutions, sleep, triggerWorkflow } from './support';
-import { emulatorKeyCredential } from '../support/credentials';
+import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
+import { N8N_START_TIMEOUT_MS, startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../../dev/n8n';
+import { startInbox, type Inbox } from '../../dev/smtpInbox';
+import { countBy, eventIdsOf, FULL, recordFigures } from './support';
+import { allExecutions, settleExecutions, sleep, triggerWorkflow } from '../../dev/n8n/load';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
 const ENABLED = FULL || process.env.RELIABILITY_QUEUE === '1';
-const START_TIMEOUT_MS = 15 * 60_000;
 jest.setTimeout(10 * 60_000);
 
 const TRIALS = 200;
@@ -185,7 +185,7 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 		webhookPath = `/webhook/${webhookId}/webhook`;
 		await n8n.activateWorkflow(workflowId);
 		rememberSecrets();
-	}, START_TIMEOUT_MS);
+	}, N8N_START_TIMEOUT_MS);
 
 	afterAll(async () => {
 		await n8n?.stop();

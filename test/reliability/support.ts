@@ -1,16 +1,15 @@
 /**
- * What the reliability suite shares: the figures file docs/RELIABILITY.md is built from, a bounded
- * request pool, n8n's resident memory, every execution of a workflow (past the REST page size), and
- * the trigger workflow the scenarios drive.
+ * What the reliability suite shares besides dev/n8n/load.ts: the figures file docs/RELIABILITY.md is
+ * built from, n8n's resident memory, and the event ids each execution carried.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import type { CredentialReference, ExecutionSummary, N8nInstance, WorkflowDefinition } from '../n8n';
-import { REPO_ROOT } from '../n8n/package';
+import type { ExecutionSummary, N8nInstance } from '../../dev/n8n';
+import { runPool, TRIGGER } from '../../dev/n8n/load';
+import { REPO_ROOT } from '../../dev/n8n/package';
 
 /** Heavier variants (10,000 hostile requests instead of 2,000, 100 real activation cycles) run with RELIABILITY_FULL=1. */
 export const FULL = process.env.RELIABILITY_FULL === '1';
@@ -38,17 +37,6 @@ export function recordFigures(entry: ScenarioFigures): void {
 	// Printed too, so a CI log carries the figures even when the file is not kept.
 	process.stdout.write(`[reliability] ${entry.scenario}: ${JSON.stringify(entry.figures)}\n`);
 }
-
-/** Runs `task(i)` for i < count with at most `concurrency` in flight: load without unbounded sockets. */
-export async function runPool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
-	let next = 0;
-	const lane = async (): Promise<void> => {
-		while (next < count) await task(next++);
-	};
-	await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-}
-
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /**
  * The pid of the process listening on this loopback port: the harness starts n8n under a watchdog,
@@ -95,45 +83,6 @@ export function portOf(n8n: N8nInstance): number {
 	return Number(new URL(n8n.url).port);
 }
 
-/**
- * Every execution of the workflow, oldest first. Pages go by id with both `firstId` and `lastId`
- * set: with either missing, n8n orders finished executions by start time, which an id cursor cannot
- * page through once executions start out of id order (queue mode: 10 of 230 were skipped).
- */
-export async function allExecutions(n8n: N8nInstance, workflowId: string): Promise<ExecutionSummary[]> {
-	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-	const all: ExecutionSummary[] = [];
-	// PostgreSQL's integer maximum: execution ids are int4 there.
-	let lastId = '2147483647';
-	for (;;) {
-		const page = await n8n.rest<{ results: ExecutionSummary[] }>('GET', `/executions?filter=${filter}&limit=100&firstId=0&lastId=${lastId}`);
-		if (page.results.length === 0) break;
-		all.push(...page.results);
-		lastId = String(Math.min(...page.results.map((execution) => Number(execution.id))));
-	}
-	return [...new Map(all.map((execution) => [execution.id, execution])).values()].sort((a, b) => Number(a.id) - Number(b.id));
-}
-
-const FINISHED = new Set(['success', 'error', 'crashed', 'canceled']);
-
-/** Waits until the workflow has `count` finished executions, or returns what there is once nothing changed for `quietMs`. */
-export async function settleExecutions(n8n: N8nInstance, workflowId: string, count: number, quietMs = 10_000): Promise<ExecutionSummary[]> {
-	let seen = -1;
-	let changedAt = Date.now();
-	for (;;) {
-		const executions = await allExecutions(n8n, workflowId);
-		const finished = executions.filter((execution) => FINISHED.has(execution.status));
-		if (finished.length >= count && finished.length === executions.length) return executions;
-		if (executions.length !== seen) {
-			seen = executions.length;
-			changedAt = Date.now();
-		} else if (Date.now() - changedAt > quietMs) return executions;
-		await sleep(500);
-	}
-}
-
-export const TRIGGER = 'Stripe Lifecycle Trigger';
-
 /** The event ids the trigger emitted in each execution (one per execution, as the trigger runs per delivery). */
 export async function eventIdsOf(n8n: N8nInstance, executions: ExecutionSummary[]): Promise<string[]> {
 	const ids: string[] = [];
@@ -143,39 +92,6 @@ export async function eventIdsOf(n8n: N8nInstance, executions: ExecutionSummary[
 		ids.push(...new Set(items.map((item) => String((item.json as IDataObject).eventId))));
 	});
 	return ids;
-}
-
-/** A trigger on the given activities followed by `next` nodes (a No Operation by default). */
-export function triggerWorkflow(
-	credential: CredentialReference,
-	activities: string[],
-	next: WorkflowDefinition['nodes'] = [{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} }],
-	triggerOptions: INodeParameters = {},
-): { workflow: WorkflowDefinition; webhookId: string } {
-	const webhookId = randomUUID();
-	const chain = [TRIGGER, ...next.map((node) => node.name)];
-	const connections: WorkflowDefinition['connections'] = {};
-	for (let i = 0; i + 1 < chain.length; i++) connections[chain[i]] = { main: [[{ node: chain[i + 1], type: 'main', index: 0 }]] };
-	return {
-		webhookId,
-		workflow: {
-			name: `reliability ${activities.join(',')} ${webhookId.slice(0, 8)}`,
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER,
-					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: { categories: [], activities, options: triggerOptions },
-					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
-				},
-				...next,
-			],
-			connections,
-		},
-	};
 }
 
 /** Counts of each value, e.g. executions per event id. */

@@ -13,27 +13,13 @@ import { join } from 'node:path';
 
 import type Stripe from 'stripe';
 
-import { startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type CredentialReference, type N8nInstance } from '../n8n';
+import { startEmulator, type RunningEmulator } from '../../emulator';
+import { N8N_START_TIMEOUT_MS, startN8n, type CredentialReference, type N8nInstance } from '../../dev/n8n';
 import { hostileRequest, send, type HostileContext } from './hostile';
-import {
-	allExecutions,
-	countBy,
-	eventIdsOf,
-	FULL,
-	pidListeningOn,
-	portOf,
-	recordFigures,
-	rssMb,
-	runPool,
-	settleExecutions,
-	sleep,
-	triggerWorkflow,
-} from './support';
-import { emulatorKeyCredential } from '../support/credentials';
+import { countBy, eventIdsOf, FULL, pidListeningOn, portOf, recordFigures, rssMb } from './support';
+import { allExecutions, runPool, settleExecutions, sleep, triggerWorkflow } from '../../dev/n8n/load';
+import { emulatorKeyCredential } from '../../dev/credentials';
 
-/** The first run on a fresh machine installs n8n before it starts. */
-const START_TIMEOUT_MS = 15 * 60_000;
 jest.setTimeout(10 * 60_000);
 
 /**
@@ -114,7 +100,7 @@ beforeAll(async () => {
 	workflowId = await n8n.importWorkflow(workflow);
 	await n8n.activateWorkflow(workflowId);
 	rememberSecrets();
-}, START_TIMEOUT_MS);
+}, N8N_START_TIMEOUT_MS);
 
 afterAll(async () => {
 	await n8n?.stop();

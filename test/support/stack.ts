@@ -1,8 +1,5 @@
-import { startEmulator, type RunningEmulator } from '../emulator';
-import { startN8n, type N8nInstance } from '../n8n';
-
-/** The first run on a fresh machine installs Node 24 and n8n (about 4 minutes) before n8n starts. */
-export const N8N_START_TIMEOUT_MS = 15 * 60_000;
+import { startEmulator, type RunningEmulator } from '../../emulator';
+import { N8N_START_TIMEOUT_MS, startN8n, type N8nInstance } from '../../dev/n8n';
 
 export interface Stack {
 	n8n: N8nInstance;

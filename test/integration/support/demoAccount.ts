@@ -8,9 +8,9 @@
  * The transport's rate limiter and retries keep real time (they measure waits, not dates).
  */
 import * as time from '../../../nodes/shared/lifecycle/time';
-import { startEmulator, seedDemoAccount, type Permissions, type RunningEmulator, type SeedSummary } from '../../emulator';
-import type { CredentialsInput } from './n8nCore';
-import { emulatorKeyCredential } from '../../support/credentials';
+import { startEmulator, seedDemoAccount, type Permissions, type RunningEmulator, type SeedSummary } from '../../../emulator';
+import type { CredentialsInput } from '../../../dev/n8nCoreRunner';
+import { emulatorKeyCredential } from '../../../dev/credentials';
 
 /** 2026-11-15T12:00:00Z: a fixed instant, so the seeded account is the same on every run. */
 export const DEMO_NOW = Date.UTC(2026, 10, 15, 12) / 1000;

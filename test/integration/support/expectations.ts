@@ -5,7 +5,7 @@
  */
 import type Stripe from 'stripe';
 
-import type { Dataset } from '../../emulator/store';
+import type { Dataset } from '../../../emulator/store';
 
 export type ExpectedStatus = 'lead' | 'trialing' | 'active' | 'past_due' | 'paused' | 'canceled';
 

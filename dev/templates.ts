@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INode } from 'n8n-workflow';
-import type { CredentialReference, N8nInstance, WorkflowDefinition } from '../n8n';
+import type { CredentialReference, N8nInstance, WorkflowDefinition } from './n8n';
 
 /** Credential type → the dev credential every node of a template that uses that type gets. */
 export type DevCredentials = Partial<Record<string, CredentialReference>>;

@@ -1,14 +1,14 @@
 /**
  * `npm run dev` after the build: starts the dev stack (see stack.ts), prints how to use it, and stops
- * everything on Ctrl-C. scripts/dev.mjs compiles this into .tmp/dev and calls main().
+ * everything on Ctrl-C. scripts/dev.mjs compiles this into .tmp/tools and calls main().
  *
  * Environment: DEV_N8N_PORT (5678), DEV_EMULATOR_PORT (12111), DEV_INBOX_PORT (12025), DEV_SMTP_PORT
  * (12587); STRIPE_API_KEY=rk_test_… to use a real Stripe test account instead of the emulator;
  * WEBHOOK_URL=https://<tunnel>/ for n8n's public webhook address. Argument --fresh: forget the kept
  * n8n user folder (.n8n-dev/) first.
  */
-import { SCENARIOS } from '../emulator';
-import { DEV_N8N_LOG, DEV_OWNER, startDevStack, type DevStack } from './stack';
+import { controlExamples } from '../emulator/main';
+import { DEV_OWNER, startDevStack, type DevStack } from './stack';
 
 const DUPLICATE_SIGNAL_WINDOW_MS = 2000;
 
@@ -39,7 +39,8 @@ function usage(stack: DevStack, startedAt: number): string {
 		`Dev stack ready in ${Math.round((Date.now() - startedAt) / 1000)} s`,
 		'',
 		`  n8n editor   ${n8n.url}   login ${DEV_OWNER.email} / ${DEV_OWNER.password}`,
-		`  n8n log      ${DEV_N8N_LOG}`,
+		`  n8n log      ${stack.n8nLog}`,
+		`  package      rebuilt and reloaded when a file under nodes/, credentials/ or icons/ is saved`,
 		`  credentials  "${stack.stripeCredential.name}" (Stripe Restricted Key API), "${stack.smtpCredential.name}" (SMTP)`,
 		`  mail inbox   ${inbox.url}   (SMTP 127.0.0.1:${inbox.smtpPort}, any login)`,
 	];
@@ -60,15 +61,7 @@ function usage(stack: DevStack, startedAt: number): string {
 			'Events reach n8n once a workflow with a Stripe Lifecycle Trigger (credential "Stripe (dev)") is',
 			'published: the trigger registers its webhook endpoint in the emulator. Then fire events:',
 			'',
-			`  EMU=${emulator.url}`,
-			'  curl -X POST $EMU/_emulator/scenarios/trial_started             # a new customer starts a trial',
-			'  curl -X POST $EMU/_emulator/scenarios/payment_failed -d \'{"customer":"cus_…"}\'   # for one customer',
-			'  curl -X POST $EMU/_emulator/clock/advance -d \'{"days":3}\'         # renewals, trial ends and retries fall due',
-			'  curl -X POST $EMU/_emulator/events/evt_…/redeliver -d \'{"times":2}\'   # send an event again (duplicates)',
-			'  curl $EMU/_emulator/deliveries                                   # what was delivered, and the answers',
-			`  curl -u ${stack.stripeApiKey}: "$EMU/v1/customers?limit=3"   # the Stripe API itself`,
-			'',
-			`  scenarios: ${SCENARIOS.join(', ')}`,
+			...controlExamples(emulator.url, stack.stripeApiKey),
 		);
 	} else if (stack.webhookUrl) {
 		lines.push(

@@ -1,5 +1,5 @@
 /**
- * The web inbox of `npm run dev`: a small page over the tests' SMTP inbox (test/support/inbox.ts),
+ * The web inbox of `npm run dev`: a small page over the tests' SMTP inbox (smtpInbox.ts),
  * listing caught mail newest first. Loopback only; the page loads nothing external.
  *
  *   GET /                  the list (subject, from, to, received)
@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 
-import { startInbox as startSmtpInbox, type ReceivedMail } from '../support/inbox';
+import { startInbox as startSmtpInbox, type ReceivedMail } from './smtpInbox';
 
 export interface Inbox {
 	/** SMTP port on 127.0.0.1 (plain, no STARTTLS; any user and password are accepted). */

@@ -1,8 +1,9 @@
 'use strict';
 /**
- * Runs `node <n8n entry point> start` as a child and ties its life to the test process.
+ * Runs `node <n8n entry point> start` (or `npm run dev`'s watch build) as a child and ties its life to
+ * the process that started it, a test or the dev stack.
  *
- * Usage: node n8n-watchdog.cjs <n8n entry point> start
+ * Usage: node n8n-watchdog.cjs <script> [arguments], e.g. <n8n entry point> start
  *
  * The harness starts this script as the leader of a new process group and keeps its stdin open. When the
  * test process goes away for any reason (a crash, SIGKILL from a CI timeout, jest --forceExit), stdin

@@ -1,7 +1,8 @@
 /** Test bed that runs the packed package inside a real n8n; see startN8n(). */
-export { ensureN8n, N8N_VERSION, type N8nRuntime } from './install';
+export { ensureN8n, N8N_START_TIMEOUT_MS, N8N_VERSION, type N8nRuntime } from './install';
 export {
 	startN8n,
+	nodesDirectory,
 	N8nRestError,
 	type CredentialReference,
 	type ExecutionDetails,

@@ -49,7 +49,7 @@ import {
 	type WorkflowActivateMode,
 } from 'n8n-workflow';
 
-import { StripeRestrictedKeyApi } from '../../../credentials/StripeRestrictedKeyApi.credentials';
+import { StripeRestrictedKeyApi } from '../credentials/StripeRestrictedKeyApi.credentials';
 
 // n8n-core logs every node error through its ErrorReporter; the error reaches the test anyway.
 // Run with N8N_LOG_LEVEL=debug to see the engine's log. (Jest gives each test file its own env.)
@@ -75,7 +75,7 @@ export type CredentialsInput = Record<string, ICredentialDataDecryptedObject>;
 interface NodeSetup {
 	node: INodeType;
 	parameters?: INodeParameters;
-	/** Keyed by credential type name, e.g. `{ stripeRestrictedKeyApi: emulatorKeyCredential(emulator, key) }` (test/support/credentials.ts). */
+	/** Keyed by credential type name, e.g. `{ stripeRestrictedKeyApi: emulatorKeyCredential(emulator, key) }` (dev/credentials.ts). */
 	credentials?: CredentialsInput;
 }
 

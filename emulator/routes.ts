@@ -653,7 +653,7 @@ export function routeFor(method: string, template: string): ApiRoute {
 	if (!route) {
 		throw new StripeApiError(501, {
 			type: 'api_error',
-			message: `The Stripe emulator does not implement ${method} ${template} (Stripe does). Add it to test/emulator/routes.ts.`,
+			message: `The Stripe emulator does not implement ${method} ${template} (Stripe does). Add it to emulator/routes.ts.`,
 		});
 	}
 	return route;

@@ -1,20 +1,23 @@
 /**
  * The `npm run dev` stack in one process: the Stripe emulator seeded with the demo account (or a real
- * Stripe test account), a local mail inbox, and n8n with the packed package, a kept user folder, the
- * dev owner, credentials pointing at both, and the templates imported.
+ * Stripe test account), a local mail inbox, and n8n with the package from a watch build (reloaded on
+ * change, see watchBuild.ts), a kept user folder, the dev owner, credentials pointing at both, and
+ * the templates imported.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
+import { REQUIRED_PERMISSIONS } from '../nodes/shared/transport/permissions';
 import { PERMISSION_NAMES, seedDemoAccount, startEmulator, type Permissions, type PermissionResource, type RunningEmulator, type SeedSummary } from '../emulator';
-import { ensureN8n, packPackage, startN8n, type CredentialReference, type N8nInstance, type N8nOwner } from '../n8n';
-import { REPO_ROOT } from '../n8n/package';
-import { emulatorKeyCredential } from '../support/credentials';
+import { ensureN8n, nodesDirectory, startN8n, type CredentialReference, type N8nInstance, type N8nOwner } from './n8n';
+import { readPackageManifest, REPO_ROOT } from './n8n/package';
+import { emulatorKeyCredential } from './credentials';
 import { startInbox, type Inbox } from './inbox';
 import { importTemplates, type TemplateImport } from './templates';
+import { startWatchBuild } from './watchBuild';
 
 export interface DevStackOptions {
-	n8nPort: number;
+	/** A free one when absent. */
+	n8nPort?: number;
 	emulatorPort: number;
 	inboxPort: number;
 	smtpPort: number;
@@ -24,11 +27,19 @@ export interface DevStackOptions {
 	webhookUrl?: string;
 	/** Deletes the kept n8n user folder first: new owner, credentials and template imports. */
 	fresh: boolean;
+	/** Kept across runs; DEV_USER_FOLDER by default. */
+	userFolder?: string;
+	/** The package's sources the watch build compiles: the repository by default, a copy in tests. */
+	packageRoot?: string;
 	log: (message: string) => void;
 }
 
 export interface DevStack {
 	n8n: N8nInstance;
+	/** n8n's log file (also `N8N_LOG_FILE_LOCATION`). */
+	n8nLog: string;
+	/** The folder n8n loads the package from, which the watch build writes. */
+	packageDir: string;
 	/** Null when the stack uses a real Stripe account. */
 	emulator: RunningEmulator | null;
 	seeded: SeedSummary | null;
@@ -46,8 +57,6 @@ export interface DevStack {
 export const DEV_USER_FOLDER = join(REPO_ROOT, '.n8n-dev');
 /** A local, loopback-only instance: a fixed login is easier for a newcomer than a generated one. */
 export const DEV_OWNER: N8nOwner = { email: 'dev@example.com', password: 'StripeDev-2026', firstName: 'Dev', lastName: 'Owner' };
-/** n8n's own log, besides the harness's in-memory copy, so a newcomer can `tail -f` it. */
-export const DEV_N8N_LOG = join(DEV_USER_FOLDER, 'n8n.log');
 /** Fixed, so curl examples and workflows keep working after a restart; only the emulator knows it. */
 export const EMULATOR_SECRET_KEY = 'sk_test_51DevEmulatorSecretKeyForLocalDevelopmentOnly';
 export const EMULATOR_RESTRICTED_KEY = 'rk_test_51DevEmulatorRestrictedKeyForLocalDevelopmentOnly';
@@ -85,10 +94,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 		// Reverse order: n8n first, so it does not see its Stripe or SMTP server vanish mid-request.
 		for (const stop of stopped.reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
 	};
+	const userFolder = options.userFolder ?? DEV_USER_FOLDER;
+	// n8n's own log, besides the harness's in-memory copy, so a newcomer can `tail -f` it.
+	const n8nLog = join(userFolder, 'n8n.log');
+	const packageDir = join(nodesDirectory(userFolder), 'node_modules', readPackageManifest().name);
 	try {
 		log('checking the n8n runtime (the first run installs Node 24 and n8n into the cache: about 4 minutes)');
 		await ensureN8n();
-		const tarball = await packPackage();
+		if (options.fresh) rmSync(userFolder, { recursive: true, force: true });
+		const build = await startWatchBuild({ packageRoot: options.packageRoot ?? REPO_ROOT, packageDir, log });
+		stopped.push(build.stop);
 
 		let emulator: RunningEmulator | null = null;
 		let seeded: SeedSummary | null = null;
@@ -110,16 +125,18 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 		const inbox = await startInbox({ httpPort: options.inboxPort, smtpPort: options.smtpPort });
 		stopped.push(inbox.close);
 
-		if (options.fresh) rmSync(DEV_USER_FOLDER, { recursive: true, force: true });
-		log(`starting n8n with the package (user folder ${DEV_USER_FOLDER})`);
+		log(`starting n8n with the package, reloaded on change (user folder ${userFolder})`);
 		const n8n = await startN8n({
-			tarball,
+			installPackage: false,
 			port: options.n8nPort,
-			userFolder: DEV_USER_FOLDER,
+			userFolder,
 			owner: DEV_OWNER,
 			env: {
+				// n8n reloads changed nodes only in development mode with N8N_DEV_RELOAD, as `n8n-node dev` runs it.
+				NODE_ENV: 'development',
+				N8N_DEV_RELOAD: 'true',
 				N8N_LOG_OUTPUT: 'console,file',
-				N8N_LOG_FILE_LOCATION: DEV_N8N_LOG,
+				N8N_LOG_FILE_LOCATION: n8nLog,
 				...(options.webhookUrl ? { WEBHOOK_URL: options.webhookUrl } : {}),
 			},
 		});
@@ -144,7 +161,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 			stripeRestrictedKeyApi: stripeCredential,
 			smtp: smtpCredential,
 		});
-		return { n8n, emulator, seeded, inbox, stripeCredential, smtpCredential, stripeApiKey, webhookUrl: options.webhookUrl, templates, stop: stopAll };
+		return { n8n, n8nLog, packageDir, emulator, seeded, inbox, stripeCredential, smtpCredential, stripeApiKey, webhookUrl: options.webhookUrl, templates, stop: stopAll };
 	} catch (error) {
 		await stopAll();
 		throw error;

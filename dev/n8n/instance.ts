@@ -22,6 +22,11 @@ export interface StartN8nOptions {
 	env?: Record<string, string>;
 	/** The package tarball installed into `.n8n/nodes`; defaults to packing this repository. */
 	tarball?: string;
+	/**
+	 * false: install nothing, the caller keeps the package in `nodesDirectory(userFolder)/node_modules`
+	 * itself (`npm run dev`'s watch build writes it there). Default true.
+	 */
+	installPackage?: boolean;
 	/** How long n8n may take to report ready, per start. */
 	startTimeoutMs?: number;
 	/** Port for the editor and webhooks (e.g. a fixed one for `npm run dev`); a free one by default. */
@@ -159,9 +164,10 @@ const FINISHED_STATUSES: ReadonlySet<ExecutionStatus> = new Set<ExecutionStatus>
 /** Inherited variables that would silently change the n8n under test (a CI's DB_TYPE, jest's NODE_ENV=test). */
 const INHERITED_ENV_TO_DROP = /^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|NODE_ENV$|NODE_OPTIONS$)/;
 
-/** Starts n8n and kills it with its task runner if the test process dies; see the script's header. From the
- * repository, not __dirname: tsc does not copy it next to the harness compiled for `npm run dev`. */
-const WATCHDOG = join(REPO_ROOT, 'test', 'n8n', 'n8n-watchdog.cjs');
+/** Starts a Node script (n8n, a watch build) and kills it with its children if the process that started it
+ * dies; see the script's header. From the repository, not __dirname: tsc does not copy it next to the
+ * harness compiled for `npm run dev`. */
+export const WATCHDOG = join(REPO_ROOT, 'dev', 'n8n', 'n8n-watchdog.cjs');
 
 function signalProcessGroup(processGroup: number, signal: NodeJS.Signals): void {
 	try {
@@ -540,9 +546,14 @@ function n8nEnvironment(runtime: N8nRuntime, userFolder: string, port: number, b
 	};
 }
 
+/** Where n8n looks for community packages (in its node_modules) in this user folder. */
+export function nodesDirectory(userFolder: string): string {
+	return join(userFolder, '.n8n', 'nodes');
+}
+
 /** Installs the tarball the way n8n's docs describe a manual community-node install. */
 async function installPackageIntoUserFolder(userFolder: string, tarball: string): Promise<void> {
-	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	const nodesDir = nodesDirectory(userFolder);
 	mkdirSync(nodesDir, { recursive: true });
 	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
 	// --legacy-peer-deps: npm would otherwise install the peer n8n-workflow (130 packages, 140 MB) next to the
@@ -561,7 +572,7 @@ async function installPackageIntoUserFolder(userFolder: string, tarball: string)
  */
 export async function startN8n(options: StartN8nOptions = {}): Promise<N8nInstance> {
 	const runtime = await ensureN8n();
-	const tarball = options.tarball ?? (await packPackage());
+	const tarball = options.installPackage === false ? undefined : (options.tarball ?? (await packPackage()));
 	const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
 	mkdirSync(userFolder, { recursive: true });
 	const owner = options.owner ?? {
@@ -586,7 +597,7 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8nInstan
 	);
 	const startedAt = Date.now();
 	try {
-		await installPackageIntoUserFolder(userFolder, tarball);
+		if (tarball) await installPackageIntoUserFolder(userFolder, tarball);
 		await instance.start();
 		await instance.setUpOwner();
 		await instance.login();

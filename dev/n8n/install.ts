@@ -8,6 +8,8 @@ import { cleanNpmEnv, runCommand } from './run-command';
 export const N8N_VERSION = '2.40.7';
 /** n8n 2.x requires Node >= 22; the system Node is 20, so n8n runs on a private Node 24. */
 const NODE_MAJOR = '24';
+/** How long a start may take when it must install first: on a fresh machine Node 24 and n8n take about 4 minutes. */
+export const N8N_START_TIMEOUT_MS = 15 * 60_000;
 
 const LOCK_POLL_MS = 1000;
 /** A lock dir without a pid file older than this was left by a process that died right after mkdir. */
