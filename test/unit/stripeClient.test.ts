@@ -261,6 +261,16 @@ describe('a time budget', () => {
 		expect(seen.map((attempt) => attempt.timeoutMs)).toEqual([3000, 2500, 30000]);
 	});
 
+	it('waits for the answer to a write it sent even when the budget is nearly spent, so a claim is never left unknown', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, (attempt) => (attempt === 1 ? stripeError(500, { type: 'api_error' }) : ok({ id: 'we_1' })));
+
+		// The 500 costs a 500 ms back-off; the retry is sent with 2.5 s of the budget left, and may take its full 30 s.
+		await expect(clock.run(clientWith(send, clock, 25, 3000).request('POST', '/v1/webhook_endpoints/we_1', { metadata: { claim: 'a' } }))).resolves.toEqual({ id: 'we_1' });
+
+		expect(seen.map((attempt) => attempt.timeoutMs)).toEqual([30000, 30000]);
+	});
+
 	it('sends nothing once the budget is spent, saying so', async () => {
 		const clock = new VirtualClock();
 		const { send, seen } = scriptedAt(clock, () => ok({}));

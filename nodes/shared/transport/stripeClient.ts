@@ -126,8 +126,8 @@ export class StripeClient {
 
 		for (let attempt = 1; ; attempt++) {
 			const acquired = await this.limiter.acquire(this.deadline);
-			const timeoutMs = Math.min(REQUEST_TIMEOUT_MS, this.deadline - this.options.clock.now());
-			if (!acquired || timeoutMs <= 0) {
+			const remainingMs = this.deadline - this.options.clock.now();
+			if (!acquired || remainingMs <= 0) {
 				throw new StripeApiError(
 					`Stripe was not called: the ${this.options.budgetMs} ms this step may spend on Stripe ran out, or would have waiting for the rate limit`,
 					'Other calls of this step, or of other nodes using the same Stripe account in this n8n process, took the time. Run it again.',
@@ -136,6 +136,10 @@ export class StripeClient {
 				);
 			}
 			this.stats.requests++;
+			// A write that was sent may be applied even if its answer comes late: cutting it off at the
+			// budget would leave its outcome unknown (for a claim, won by nobody who knows it, see
+			// claims.ts), so the budget bounds queueing and retries of writes, not their answers.
+			const timeoutMs = method === 'POST' ? REQUEST_TIMEOUT_MS : Math.min(REQUEST_TIMEOUT_MS, remainingMs);
 			let response: HttpResponse;
 			try {
 				response = await this.options.send({ method, url, headers, body, timeoutMs });
