@@ -16,7 +16,7 @@ import {
 	type Envelope,
 	type Finding,
 } from './activities';
-import { epochNow } from './time';
+import { DAY_SECONDS, epochNow } from './time';
 import { ACTIVITIES, type Activity, type ActivityCategory, type ActivityName } from './types';
 
 /**
@@ -41,7 +41,6 @@ import { ACTIVITIES, type Activity, type ActivityCategory, type ActivityName } f
  */
 
 export const DEFAULT_BACKFILL_DAYS = 90;
-const DAY = 86_400;
 
 export interface BackfillObjects {
 	customers?: Iterable<Stripe.Customer | Stripe.DeletedCustomer>;
@@ -77,7 +76,7 @@ interface Dated {
 /** Every activity the objects show in the window, sorted by time. Objects are read once each. */
 export function activitiesFromObjects(objects: BackfillObjects, options: BackfillOptions = {}): Activity[] {
 	const to = options.to ?? epochNow();
-	const from = options.from ?? to - DEFAULT_BACKFILL_DAYS * DAY;
+	const from = options.from ?? to - DEFAULT_BACKFILL_DAYS * DAY_SECONDS;
 	const now = options.now ?? to;
 	const activityOptions: ActivityOptions = { locale: options.locale };
 	const activities: Activity[] = [];

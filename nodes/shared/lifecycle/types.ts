@@ -310,5 +310,3 @@ export interface PaymentReport {
 	newCustomers: number;
 	converted: ConvertedTotal<'grossVolume' | 'refunds' | 'netVolume'> | null;
 }
-
-export type MetricReport = SaasSnapshot | SaasReport | PaymentReport;

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { readEvent } from '../lifecycle/activities';
 import { currentCharge, currentCustomer, currentDispute, currentInvoice, currentRefund, currentSubscription } from '../lifecycle/apiShapes';
 import { activitiesFromObjects, mergeBackfill } from '../lifecycle/backfill';
+import { DAY_SECONDS } from '../lifecycle/time';
 import type { Activity } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
 import type { StripeClient } from '../transport/stripeClient';
@@ -27,7 +28,7 @@ export interface BackfillResult {
 }
 
 /** Invoices are paid or retried some time after they are created; look back this much further. */
-const INVOICE_LOOKBACK_SECONDS = 35 * 86400;
+const INVOICE_LOOKBACK_SECONDS = 35 * DAY_SECONDS;
 
 /**
  * The activities of a window: exact from the Events API where it reaches (30 days), rebuilt

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 
+import { DAY_SECONDS } from '../lifecycle/time';
 import { encodeStripeParams, type StripeParams } from './formEncoding';
 import { StripeApiError, stripeErrorFromResponse, stripeNetworkError, type CredentialKind } from './errors';
 import { sharedRateLimiter, type Clock, type RateLimiter } from './rateLimiter';
@@ -234,8 +235,7 @@ export class StripeClient {
 
 	/** A time before which the endpoint holds no objects, found with a few one-object probes. */
 	private async oldestBound(path: string, params: StripeParams, before: number, pageSpan: number): Promise<number> {
-		const DAY = 86400;
-		for (let span = Math.max(DAY, pageSpan * 4); span < DAY * 2 ** 15; span *= 2) {
+		for (let span = Math.max(DAY_SECONDS, pageSpan * 4); span < DAY_SECONDS * 2 ** 15; span *= 2) {
 			const probe = await this.request<StripeList<{ id: string }>>('GET', path, { ...params, created: { lt: before - span }, limit: 1 });
 			if (probe.data.length === 0) return Math.max(0, before - span);
 		}

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { listingOptions, type ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { activityFilterProperties } from '../../../shared/descriptions/activityFilter';
 import { selectActivities } from '../../../shared/lifecycle/backfill';
-import { epochNow } from '../../../shared/lifecycle/time';
+import { DAY_SECONDS, epochNow } from '../../../shared/lifecycle/time';
 import type { ActivityCategory, ActivityName } from '../../../shared/lifecycle/types';
 import { loadBackfill } from '../../../shared/sources/backfillSource';
 import { toNodeError } from '../../../shared/transport';
@@ -11,7 +11,6 @@ import type { StripeClient } from '../../../shared/transport/stripeClient';
 import type { OperationResult } from '../router';
 
 const show = { resource: ['activity'], operation: ['getMany'] };
-const DAY = 86400;
 
 export const description: INodeProperties[] = [
 	{
@@ -59,7 +58,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const to = epochNow();
 	const result = await loadBackfill(stripe, {
-		from: to - days * DAY,
+		from: to - days * DAY_SECONDS,
 		to,
 		concurrency: listing.concurrency,
 		fetchCustomers: options.fetchCustomers !== false,

@@ -3,12 +3,11 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { listingOptions } from '../../../shared/descriptions/listingOptions';
 import type { DiscountScope } from '../../../shared/lifecycle/mrr';
-import { epochNow } from '../../../shared/lifecycle/time';
+import { DAY_SECONDS, epochNow } from '../../../shared/lifecycle/time';
 import { parseRateTable } from '../../../shared/lifecycle/rates';
 import type { RateTable } from '../../../shared/lifecycle/types';
 import { toNodeError } from '../../../shared/transport';
 
-const DAY = 86400;
 
 /** Fields every metric operation shares; `operations` says which of them show each field. */
 export function metricFields(periodOperations: string[], allOperations: string[]): INodeProperties[] {
@@ -109,7 +108,7 @@ export function readMetricSettings(context: IExecuteFunctions, itemIndex: number
 	}
 	return {
 		at,
-		from: at - periodDays * DAY,
+		from: at - periodDays * DAY_SECONDS,
 		discounts: options.discounts === 'all' ? 'all' : 'forever',
 		locale: String(options.locale || 'en-US'),
 		zone: String(options.timeZone || context.getTimezone()),
