@@ -14,7 +14,7 @@ import { decide, precheck, SKIP_REASONS, type DecideOptions, type SkipReason } f
 import { isPlaybookStep, type PlaybookStep } from '../shared/lifecycle/playbook/steps';
 import { ACTIVITIES, type Activity } from '../shared/lifecycle/types';
 import { stripeClient, toNodeError } from '../shared/transport';
-import type { StripeClient } from '../shared/transport/stripeClient';
+import type { StripeApi } from '../shared/transport/resources';
 import { claimEndpointFor, claimOnce } from '../shared/webhook/claims';
 import { ContextFetcher } from './contextFetcher';
 import { playbookProperties } from './properties';
@@ -65,7 +65,7 @@ export class StripePlaybook implements INodeType {
 		const send: INodeExecutionData[] = [];
 		const skip: INodeExecutionData[] = [];
 		// Created on the first item, inside the try, so a bad credential becomes an error item under continue-on-fail.
-		let fetcher: Promise<{ fetcher: ContextFetcher; live: boolean; stripe: StripeClient }> | undefined;
+		let fetcher: Promise<{ fetcher: ContextFetcher; live: boolean; stripe: StripeApi }> | undefined;
 		let claimEndpoint: Promise<string | undefined> | undefined;
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

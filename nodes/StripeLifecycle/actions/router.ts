@@ -2,7 +2,7 @@ import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData
 
 import type { ListingSettings } from '../../shared/descriptions/listingOptions';
 import { stripeClient, toNodeError } from '../../shared/transport';
-import type { StripeClient } from '../../shared/transport/stripeClient';
+import type { StripeApi } from '../../shared/transport/resources';
 import * as account from './account/Account.resource';
 import * as activity from './activity/Activity.resource';
 import * as audience from './audience/Audience.resource';
@@ -15,7 +15,7 @@ export interface OperationResult {
 }
 
 export type Operation = {
-	execute: (this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings) => Promise<OperationResult[]>;
+	execute: (this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings) => Promise<OperationResult[]>;
 };
 
 const operations: Record<string, Record<string, Operation>> = {
@@ -47,7 +47,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const listing = listingSettings(this);
 	// Created inside the item loop so a bad credential becomes an error item under continue-on-fail.
-	let stripe: Promise<StripeClient> | undefined;
+	let stripe: Promise<StripeApi> | undefined;
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {

@@ -1,9 +1,7 @@
-import type Stripe from 'stripe';
-
 import { currentCharge, currentCustomer, currentInvoice, currentSubscription } from '../lifecycle/apiShapes';
 import { ProfileBuilder, type ProfileOptions } from '../lifecycle/profiles';
 import type { Profile } from '../lifecycle/types';
-import type { StripeClient } from '../transport/stripeClient';
+import type { StripeApi } from '../transport/resources';
 import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
 import { consume } from './consume';
 
@@ -24,30 +22,30 @@ export interface ProfileScope {
  * Profiles from list calls joined in memory: customers, subscriptions, and (optionally) charges
  * and paid invoices, each listed once for the scope: O(objects / 100) calls, never one per customer.
  */
-export async function loadProfiles(stripe: StripeClient, scope: ProfileScope, options: ProfileOptions = {}): Promise<Profile[]> {
+export async function loadProfiles(stripe: StripeApi, scope: ProfileScope, options: ProfileOptions = {}): Promise<Profile[]> {
 	const builder = new ProfileBuilder();
 	const byCustomer = scope.customerId ? { customer: scope.customerId } : {};
 	const listing = { concurrency: scope.customerId ? 1 : scope.concurrency };
 
 	if (scope.customerId) {
-		builder.addCustomer(currentCustomer(await stripe.request<Stripe.Customer>('GET', `/v1/customers/${encodeURIComponent(scope.customerId)}`)));
+		builder.addCustomer(currentCustomer(await stripe.customers.retrieve(scope.customerId)));
 	} else {
 		const customerParams = scope.email ? { email: scope.email } : {};
-		for await (const customer of stripe.listAll<Stripe.Customer>('/v1/customers', customerParams, { ...listing, from: scope.createdFrom, to: scope.createdTo })) {
+		for await (const customer of stripe.customers.list(customerParams, { ...listing, from: scope.createdFrom, to: scope.createdTo })) {
 			builder.addCustomer(currentCustomer(customer));
 		}
 	}
 
 	const catalog = await loadCatalog(stripe);
 	const work: Array<Promise<void>> = [
-		consume(stripe.listAll<Stripe.Subscription>('/v1/subscriptions', { ...SUBSCRIPTION_LIST_PARAMS, ...byCustomer }, listing), (subscription) =>
+		consume(stripe.subscriptions.list({ ...SUBSCRIPTION_LIST_PARAMS, ...byCustomer }, listing), (subscription) =>
 			builder.addSubscription(withCatalog(currentSubscription(subscription), catalog)),
 		),
 	];
 	if (scope.includePayments) {
 		work.push(
-			consume(stripe.listAll<Stripe.Charge>('/v1/charges', byCustomer, listing), (charge) => builder.addCharge(currentCharge(charge))),
-			consume(stripe.listAll<Stripe.Invoice>('/v1/invoices', { ...byCustomer, status: 'paid' }, listing), (invoice) => builder.addInvoice(currentInvoice(invoice))),
+			consume(stripe.charges.list(byCustomer, listing), (charge) => builder.addCharge(currentCharge(charge))),
+			consume(stripe.invoices.list({ ...byCustomer, status: 'paid' }, listing), (invoice) => builder.addInvoice(currentInvoice(invoice))),
 		);
 	}
 	await Promise.all(work);

@@ -60,6 +60,13 @@ export interface StripeList<T> {
 	url?: string;
 }
 
+/** Which objects a walk returns: created in [from, to) (epoch seconds), fetched by `concurrency` time slices at once. */
+export interface Listing {
+	concurrency?: number;
+	from?: number;
+	to?: number;
+}
+
 export interface SlicedListOptions {
 	/** Epoch seconds, inclusive. */
 	from: number;
@@ -205,7 +212,7 @@ export class StripeClient {
 	async *listAll<T extends { id: string; created: number }>(
 		path: string,
 		params: StripeParams = {},
-		{ concurrency = 1, from, to }: { concurrency?: number; from?: number; to?: number } = {},
+		{ concurrency = 1, from, to }: Listing = {},
 	): AsyncGenerator<T> {
 		const created = { ...(from !== undefined ? { gte: from } : {}), ...(to !== undefined ? { lt: to } : {}) };
 		const ranged = Object.keys(created).length ? { ...params, created } : params;

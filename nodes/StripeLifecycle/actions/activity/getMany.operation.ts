@@ -7,7 +7,7 @@ import { DAY_SECONDS, epochNow } from '../../../shared/lifecycle/time';
 import type { ActivityCategory, ActivityName } from '../../../shared/lifecycle/types';
 import { loadBackfill } from '../../../shared/sources/backfillSource';
 import { toNodeError } from '../../../shared/transport';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
 import type { OperationResult } from '../router';
 
 const show = { resource: ['activity'], operation: ['getMany'] };
@@ -50,7 +50,7 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const days = Number(this.getNodeParameter('days', itemIndex, 90));
 	if (!Number.isInteger(days) || days < 1 || days > 365) {
 		throw toNodeError(this, new Error(`Days must be a whole number from 1 to 365, not ${days}`), itemIndex);

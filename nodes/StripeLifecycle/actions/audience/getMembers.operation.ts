@@ -6,7 +6,7 @@ import type { AudienceName } from '../../../shared/lifecycle/types';
 import { epochNow } from '../../../shared/lifecycle/time';
 import { loadProfiles } from '../../../shared/sources/profilesSource';
 import { toNodeError } from '../../../shared/transport';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
 import { profileOptions, readProfileOptions } from '../customer/common';
 import type { OperationResult } from '../router';
 
@@ -50,7 +50,7 @@ export const description: INodeProperties[] = [
 	profileOptions(show),
 ];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const audience = this.getNodeParameter('audience', itemIndex) as AudienceName;
 	const definition = AUDIENCES[audience];
 	if (!definition) throw toNodeError(this, new Error(validateAudienceParameter(audience, undefined) ?? `Unknown audience "${audience}"`), itemIndex);

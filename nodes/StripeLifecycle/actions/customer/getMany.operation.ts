@@ -6,7 +6,7 @@ import { isEmailAddress } from '../../../shared/lifecycle/text';
 import type { ProfileStatus } from '../../../shared/lifecycle/types';
 import { loadProfiles } from '../../../shared/sources/profilesSource';
 import { toNodeError } from '../../../shared/transport';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
 import type { OperationResult } from '../router';
 import { profileOptions, readProfileOptions } from './common';
 
@@ -68,7 +68,7 @@ function epochOrUndefined(context: IExecuteFunctions, value: unknown, field: str
 	return Math.floor(date.toSeconds());
 }
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
 	const email = String(filters.email ?? '').trim();

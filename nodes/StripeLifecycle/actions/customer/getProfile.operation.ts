@@ -4,7 +4,7 @@ import type { ListingSettings } from '../../../shared/descriptions/listingOption
 import { isEmailAddress } from '../../../shared/lifecycle/text';
 import { loadProfiles } from '../../../shared/sources/profilesSource';
 import { toNodeError } from '../../../shared/transport';
-import type { StripeClient, StripeList } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
 import type { OperationResult } from '../router';
 import { CUSTOMER_ID, profileOptions, readProfileOptions } from './common';
 
@@ -52,7 +52,7 @@ export const description: INodeProperties[] = [
 	profileOptions(show),
 ];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
 	const scope = { concurrency: listing.concurrency, includePayments: options.includePayments };
 	let customerIds: string[];
@@ -61,7 +61,7 @@ export async function execute(this: IExecuteFunctions, stripe: StripeClient, ite
 		if (!isEmailAddress(email)) {
 			throw toNodeError(this, new Error(`"${email}" is not an email address; enter one like name@example.com`), itemIndex);
 		}
-		const found = await stripe.request<StripeList<{ id: string }>>('GET', '/v1/customers', { email, limit: 100 });
+		const found = await stripe.customers.page({ email, limit: 100 });
 		if (found.data.length === 0) {
 			throw toNodeError(this, new Error(`No Stripe customer has the email ${email} (in ${stripe.mode} mode)`), itemIndex);
 		}

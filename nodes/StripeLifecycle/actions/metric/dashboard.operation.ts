@@ -4,7 +4,7 @@ import { renderDashboard, renderDigest } from '../../../shared/lifecycle/dashboa
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
 import { loadPaymentReport, loadSaasMetrics } from '../../../shared/sources/metricsSource';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
 import type { OperationResult } from '../router';
 import { readMetricSettings } from './common';
 
@@ -34,7 +34,7 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const settings = readMetricSettings(this, itemIndex);
 	const [{ builder, warnings }, payments] = await Promise.all([
 		loadSaasMetrics(stripe, {

@@ -2,13 +2,13 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { loadPaymentReport } from '../../../shared/sources/metricsSource';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
 import type { OperationResult } from '../router';
 import { readMetricSettings } from './common';
 
 export const description: INodeProperties[] = [];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const settings = readMetricSettings(this, itemIndex);
 	const report = await loadPaymentReport(stripe, { ...settings, to: settings.at, concurrency: listing.concurrency });
 	return [{ json: report as unknown as IDataObject }];

@@ -3,13 +3,13 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
 import { loadSaasMetrics } from '../../../shared/sources/metricsSource';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
 import type { OperationResult } from '../router';
 import { readMetricSettings } from './common';
 
 export const description: INodeProperties[] = [];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const settings = readMetricSettings(this, itemIndex);
 	const { builder, warnings } = await loadSaasMetrics(stripe, {
 		...settings,
