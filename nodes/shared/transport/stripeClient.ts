@@ -38,7 +38,10 @@ export interface StripeClientOptions {
 	mode: StripeMode;
 	/** Identifies the account (not the key itself) so that one process shares one rate limiter. */
 	accountKey: string;
-	/** Defaults to Stripe's documented limits: 25 in test mode, 100 in live mode. */
+	/**
+	 * Defaults to Stripe's documented limits: 25 in test mode, 100 in live mode. Clients of one
+	 * account share one limiter; where they ask for different rates the lowest applies (rateLimiter.ts).
+	 */
 	requestsPerSecond?: number;
 	/** Whether a 401 means a wrong key or a Connect token that was revoked. */
 	credentialKind?: CredentialKind;
@@ -93,17 +96,15 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export class StripeClient {
 	readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
 	private readonly limiter: RateLimiter;
+	private readonly requestsPerSecond: number;
 	private readonly policy: RetryPolicy;
 	/** Clock time after which no request is sent and no retry is waited for. */
 	private readonly deadline: number;
 
 	constructor(private readonly options: StripeClientOptions) {
 		this.deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : options.clock.now() + options.budgetMs;
-		this.limiter = sharedRateLimiter(
-			`${options.baseUrl}|${options.accountKey}`,
-			options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND[options.mode],
-			options.clock,
-		);
+		this.limiter = sharedRateLimiter(`${options.baseUrl}|${options.accountKey}`, options.clock);
+		this.requestsPerSecond = options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND[options.mode];
 		this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
 	}
 
@@ -133,7 +134,7 @@ export class StripeClient {
 		}
 
 		for (let attempt = 1; ; attempt++) {
-			const acquired = await this.limiter.acquire(this.deadline);
+			const acquired = await this.limiter.acquire(this.requestsPerSecond, this.deadline);
 			const timeoutMs = Math.min(REQUEST_TIMEOUT_MS, this.deadline - this.options.clock.now());
 			if (!acquired || timeoutMs <= 0) {
 				throw new StripeApiError(
