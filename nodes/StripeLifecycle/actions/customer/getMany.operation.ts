@@ -3,8 +3,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { isEmailAddress } from '../../../shared/lifecycle/text';
-import type { ProfileStatus } from '../../../shared/lifecycle/types';
-import { loadProfiles } from '../../../shared/sources/profilesSource';
+import type { Profile, ProfileStatus } from '../../../shared/lifecycle/types';
+import { loadNewestProfiles, loadProfiles } from '../../../shared/sources/profilesSource';
 import { toNodeError } from '../../../shared/transport';
 import type { StripeApi } from '../../../shared/transport/resources';
 import type { OperationResult } from '../router';
@@ -68,6 +68,12 @@ function epochOrUndefined(context: IExecuteFunctions, value: unknown, field: str
 	return Math.floor(date.toSeconds());
 }
 
+function readLimit(context: IExecuteFunctions, itemIndex: number): number {
+	const limit = Number(context.getNodeParameter('limit', itemIndex));
+	if (!Number.isInteger(limit) || limit < 1) throw toNodeError(context, new Error(`Limit must be a whole number of at least 1, not ${limit}`), itemIndex);
+	return limit;
+}
+
 export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
@@ -79,13 +85,10 @@ export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIn
 		throw toNodeError(this, new Error('Created Before must be later than Created After'), itemIndex);
 	}
 	const statuses = new Set((filters.status as ProfileStatus[] | undefined) ?? []);
-	const profiles = await loadProfiles(
-		stripe,
-		{ createdFrom, createdTo, email: email || undefined, concurrency: listing.concurrency, includePayments: options.includePayments },
-		options,
-	);
-	const matching = statuses.size ? profiles.filter((profile) => statuses.has(profile.status)) : profiles;
-	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limited = returnAll ? matching : matching.slice(0, this.getNodeParameter('limit', itemIndex) as number);
-	return limited.map((profile) => ({ json: profile as unknown as IDataObject }));
+	const accept = (profile: Profile) => statuses.size === 0 || statuses.has(profile.status);
+	const scope = { createdFrom, createdTo, email: email || undefined, concurrency: listing.concurrency, includePayments: options.includePayments };
+	const profiles = (this.getNodeParameter('returnAll', itemIndex) as boolean)
+		? (await loadProfiles(stripe, scope, options)).filter(accept)
+		: await loadNewestProfiles(stripe, scope, options, { limit: readLimit(this, itemIndex), accept });
+	return profiles.map((profile) => ({ json: profile as unknown as IDataObject }));
 }
