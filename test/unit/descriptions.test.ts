@@ -41,6 +41,27 @@ describe('node descriptions', () => {
 		expect(outOfRange).toEqual([]);
 	});
 
+	it('shows every Stripe Lifecycle field for resources and operations the node has', () => {
+		const properties = DESCRIBED['Stripe Lifecycle'];
+		const values = (property: INodeProperties | undefined) => (property?.options ?? []).map((option) => (option as { value: string }).value);
+		const resources = values(properties.find((property) => property.name === 'resource'));
+		const operationsOf = new Map(
+			resources.map((resource) => [resource, values(properties.find((property) => property.name === 'operation' && property.displayOptions?.show?.resource?.[0] === resource))]),
+		);
+		const misplaced = allParameters(properties).flatMap(({ path, property }) => {
+			const show = property.displayOptions?.show ?? {};
+			const shownFor = (show.resource ?? []) as string[];
+			return [
+				...shownFor.filter((resource) => !resources.includes(resource)).map((resource) => `${path}: resource ${resource}`),
+				...((show.operation ?? []) as string[])
+					.filter((operation) => !shownFor.some((resource) => operationsOf.get(resource)?.includes(operation)))
+					.map((operation) => `${path}: operation ${operation} of ${shownFor.join('/')}`),
+			];
+		});
+		expect([...operationsOf.values()].every((operations) => operations.length > 0)).toBe(true);
+		expect(misplaced).toEqual([]);
+	});
+
 	it('tells manual registration the API version the transport pins', () => {
 		const notice = DESCRIBED['Stripe Lifecycle Trigger'].find((property) => property.name === 'manualNotice');
 		expect(notice?.displayName).toContain(`API version ${STRIPE_API_VERSION}`);

@@ -1,25 +1,22 @@
-import type { INodeProperties } from 'n8n-workflow';
-
+import { keyOf, optionsFrom } from '../../../shared/execution/options';
+import type { Resource } from '../operation';
 import * as checkPermissions from './checkPermissions.operation';
 
-export const operations = { checkPermissions };
+const operations = { checkPermissions };
 
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['account'] } },
-		options: [
-			{
-				name: 'Check Permissions',
-				value: 'checkPermissions',
-				description: 'Check that the credential\'s key has every permission this package needs, one row per permission',
-				action: 'Check key permissions',
-			},
-		],
-		default: 'checkPermissions',
-	},
-	...checkPermissions.description,
-];
+export const account: Resource<keyof typeof operations> = {
+	option: { name: 'Account', description: 'Check the key\'s permissions' },
+	operations,
+	description: [
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: ['account'] } },
+			options: optionsFrom(operations),
+			default: keyOf(operations, 'checkPermissions'),
+		},
+		...checkPermissions.description,
+	],
+};

@@ -5,7 +5,14 @@ import { toNodeError } from '../../../shared/transport';
 import { StripeApiError } from '../../../shared/transport/errors';
 import { GRANT_PERMISSION_HINT, REQUIRED_PERMISSIONS, type RequiredPermission } from '../../../shared/transport/permissions';
 import type { StripeApi } from '../../../shared/transport/resources';
-import type { OperationResult } from '../router';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
+
+export const option: Choice = {
+	name: 'Check Permissions',
+	description: 'Check that the credential\'s key has every permission this package needs, one row per permission',
+	action: 'Check key permissions',
+};
 
 export const description: INodeProperties[] = [];
 

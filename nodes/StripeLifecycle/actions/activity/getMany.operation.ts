@@ -6,9 +6,16 @@ import { selectActivities } from '../../../shared/lifecycle/backfill';
 import { DAY_SECONDS, epochNow } from '../../../shared/lifecycle/time';
 import type { ActivityCategory, ActivityName } from '../../../shared/lifecycle/types';
 import { loadBackfill } from '../../../shared/sources/backfillSource';
-import { toNodeError } from '../../../shared/transport';
 import type { StripeApi } from '../../../shared/transport/resources';
-import type { OperationResult } from '../router';
+import { parameterError } from '../../../shared/execution/errors';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
+
+export const option: Choice = {
+	name: 'Get Many',
+	description: 'Backfill: rebuild the last N days (default 90) of activities, the same items the trigger emits, oldest first',
+	action: 'Get many activities',
+};
 
 const show = { resource: ['activity'], operation: ['getMany'] };
 
@@ -53,7 +60,7 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const days = Number(this.getNodeParameter('days', itemIndex, 90));
 	if (!Number.isInteger(days) || days < 1 || days > 365) {
-		throw toNodeError(this, new Error(`Days must be a whole number from 1 to 365, not ${days}`), itemIndex);
+		throw parameterError(this, `Days must be a whole number from 1 to 365, not ${days}`, 'Set Days between 1 and 365; an expression must return a whole number.', itemIndex);
 	}
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const to = epochNow();

@@ -1,25 +1,22 @@
-import type { INodeProperties } from 'n8n-workflow';
-
+import { keyOf, optionsFrom } from '../../../shared/execution/options';
+import type { Resource } from '../operation';
 import * as getMembers from './getMembers.operation';
 
-export const operations = { getMembers };
+const operations = { getMembers };
 
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['audience'] } },
-		options: [
-			{
-				name: 'Get Members',
-				value: 'getMembers',
-				description: 'Get the customer profiles in a segment such as trial ending soon, past due, cancelling or churned recently, or just their count',
-				action: 'Get audience members',
-			},
-		],
-		default: 'getMembers',
-	},
-	...getMembers.description,
-];
+export const audience: Resource<keyof typeof operations> = {
+	option: { name: 'Audience', description: 'Segments of customer profiles' },
+	operations,
+	description: [
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: ['audience'] } },
+			options: optionsFrom(operations),
+			default: keyOf(operations, 'getMembers'),
+		},
+		...getMembers.description,
+	],
+};

@@ -5,8 +5,15 @@ import type { ListingSettings } from '../../../shared/descriptions/listingOption
 import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
 import { loadPaymentReport, loadSaasMetrics } from '../../../shared/sources/metricsSource';
 import type { StripeApi } from '../../../shared/transport/resources';
-import type { OperationResult } from '../router';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
 import { readMetricSettings } from './common';
+
+export const option: Choice = {
+	name: 'Dashboard',
+	description: 'Build a self-contained HTML dashboard of SaaS and payment metrics, plus a text digest for Slack or email',
+	action: 'Build a metrics dashboard',
+};
 
 export const description: INodeProperties[] = [
 	{

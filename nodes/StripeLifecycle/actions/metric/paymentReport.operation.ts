@@ -3,8 +3,15 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { loadPaymentReport } from '../../../shared/sources/metricsSource';
 import type { StripeApi } from '../../../shared/transport/resources';
-import type { OperationResult } from '../router';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
 import { readMetricSettings } from './common';
+
+export const option: Choice = {
+	name: 'Payment Report',
+	description: 'Gross and net volume, refunds, failed payments and failure rate, disputes, average payment and new customers for a period',
+	action: 'Get a payment report',
+};
 
 export const description: INodeProperties[] = [];
 

@@ -4,8 +4,15 @@ import type { ListingSettings } from '../../../shared/descriptions/listingOption
 import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
 import { loadSaasMetrics } from '../../../shared/sources/metricsSource';
 import type { StripeApi } from '../../../shared/transport/resources';
-import type { OperationResult } from '../router';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
 import { readMetricSettings } from './common';
+
+export const option: Choice = {
+	name: 'SaaS Report',
+	description: 'MRR movements, subscriber and revenue churn, trial conversion, LTV and a daily MRR series for a period',
+	action: 'Get a subscription metrics report',
+};
 
 export const description: INodeProperties[] = [];
 

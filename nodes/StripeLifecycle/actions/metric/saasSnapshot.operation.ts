@@ -3,8 +3,15 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { loadSaasMetrics } from '../../../shared/sources/metricsSource';
 import type { StripeApi } from '../../../shared/transport/resources';
-import type { OperationResult } from '../router';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
 import { readMetricSettings } from './common';
+
+export const option: Choice = {
+	name: 'SaaS Snapshot',
+	description: 'MRR, ARR, paying customers, trialing subscriptions and ARPU per currency at one instant',
+	action: 'Get a subscription metrics snapshot',
+};
 
 export const description: INodeProperties[] = [];
 
