@@ -2,7 +2,7 @@
  * Customer → Get Profile and Get Many Profiles against the emulator's demo account (~200
  * customers), each profile checked field by field against an expectation computed from the
  * emulator's own stored objects (support/expectations.ts), and the request log checked for the
- * promise of PRODUCT.md §6: list calls only, never one call per customer.
+ * promise of docs/PROFILES.md: list calls only, never one call per customer.
  */
 import { NodeApiError, NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-workflow';
 

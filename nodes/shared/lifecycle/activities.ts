@@ -17,7 +17,7 @@ import {
 } from './types';
 
 /**
- * Turns one Stripe event into the activities it stands for (PRODUCT.md §5).
+ * Turns one Stripe event into the activities it stands for (docs/ACTIVITIES.md).
  *
  * Every rule reads only the event: `data.object` as it was when the event happened and
  * `data.previous_attributes` for what changed. Nothing is looked up or remembered, so an event

@@ -2,7 +2,7 @@ import type { AudienceName, Profile } from './types';
 import { DAY_SECONDS } from './time';
 
 /**
- * Audiences (PRODUCT.md §7): named rules over profiles, each with at most one parameter.
+ * Audiences (docs/PROFILES.md): named rules over profiles, each with at most one parameter.
  *
  * Boundaries, all inclusive and measured in exact seconds from `now` (a day is 86 400 s):
  * - `trial_ending_soon`: the trial ends in [now, now + N days] — a trial ending in exactly N days

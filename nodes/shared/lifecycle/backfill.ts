@@ -20,7 +20,7 @@ import { DAY_SECONDS, epochNow } from './time';
 import { ACTIVITIES, type Activity, type ActivityCategory, type ActivityName } from './types';
 
 /**
- * Activities of the past rebuilt from objects (PRODUCT.md §5), for a window before the trigger
+ * Activities of the past rebuilt from objects (docs/ACTIVITIES.md), for a window before the trigger
  * existed. Each fact is built by the same code as the webhook's (activities.ts), so it has the
  * same shape and the same dedupeKey as the activity its event gives; downstream exactly-once
  * guards treat both as one.

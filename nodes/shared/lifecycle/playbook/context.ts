@@ -132,7 +132,7 @@ export function subjectFromActivity(
 }
 
 /**
- * The profile fields a playbook reads (PRODUCT.md §6), declared structurally so any profile
+ * The profile fields a playbook reads (docs/PROFILES.md), declared structurally so any profile
  * value fits. `preferredLocales` and `subscriptionId` are optional extras: with them a profile
  * gets its own locale, and a past_due profile's invoice is found through its subscription. A
  * profile as profiles.ts builds it names its subscriptions in `subscriptionIds`, most relevant
