@@ -7,7 +7,6 @@ import { daysBetween, isoFromEpoch } from './time';
 import {
 	ACTIVITIES,
 	type Activity,
-	type ActivityCategory,
 	type ActivityName,
 	type ChangeDetails,
 	type ChargeSnapshot,
@@ -77,10 +76,6 @@ export const STRIPE_EVENTS_FOR = {
 	// Subscribes to nothing itself: it stands for an event of a type the other activities subscribed to.
 	'stripe.event': [],
 } as const satisfies Record<ActivityName, readonly EventType[]>;
-
-export function categoryOf(activity: ActivityName): ActivityCategory {
-	return ACTIVITIES[activity];
-}
 
 /** The Stripe event types to register for a selection of activities, sorted and without repeats. */
 export function stripeEventsFor(activities: Iterable<ActivityName>): EventType[] {
