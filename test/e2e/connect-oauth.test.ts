@@ -4,15 +4,13 @@
  * code for a token; a Stripe Lifecycle node then reads that account's profiles with it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { CREDENTIAL_BLANKING_VALUE, type IDataObject } from 'n8n-workflow';
 
 import type { RunningEmulator } from '../emulator';
 import type { N8nInstance } from '../n8n';
 import { emulatorConnectCredential } from '../support/credentials';
-import { startListener } from '../support/listener';
+import { receivedAfterRedirect, startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -128,17 +126,9 @@ it('never lets n8n send the platform secret key or an access token outside the U
 			expect(await test({ apiBaseUrl })).toEqual({ status: 'Error', message: 'ERR_INVALID_URL' });
 		}
 		// An allowed URL that redirects elsewhere: the test request follows it without the token.
-		const elsewhere = await startListener();
-		const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
-		await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
-		try {
-			await test({ apiBaseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
-			expect(elsewhere.received.length).toBeGreaterThan(0);
-			expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
-		} finally {
-			redirecting.close();
-			await elsewhere.close();
-		}
+		const redirected = await receivedAfterRedirect(async (apiBaseUrl) => await test({ apiBaseUrl }));
+		expect(redirected.length).toBeGreaterThan(0);
+		expect(redirected.map((request) => request.headers.authorization)).toEqual(redirected.map(() => undefined));
 
 		expect(listener.received).toEqual([]);
 		expect(n8n.logs()).not.toContain(stripe.keys.secretTest);

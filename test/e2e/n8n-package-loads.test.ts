@@ -3,14 +3,12 @@
  * `.n8n/nodes`, n8n loads its types, and workflows using them import, activate and run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CREDENTIAL_BLANKING_VALUE, type IConnections, type IDataObject, type INode } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import type { RunningEmulator } from '../emulator';
 import { declaredTypes, type N8nInstance } from '../n8n';
 import { emulatorKeyCredential } from '../support/credentials';
-import { startListener } from '../support/listener';
+import { receivedAfterRedirect, startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -170,17 +168,9 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 			});
 
 			// An allowed URL that redirects elsewhere: the test request follows it without the key.
-			const elsewhere = await startListener();
-			const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
-			await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
-			try {
-				await test({ baseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
-				expect(elsewhere.received.length).toBeGreaterThan(0);
-				expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
-			} finally {
-				redirecting.close();
-				await elsewhere.close();
-			}
+			const redirected = await receivedAfterRedirect(async (baseUrl) => await test({ baseUrl }));
+			expect(redirected.length).toBeGreaterThan(0);
+			expect(redirected.map((request) => request.headers.authorization)).toEqual(redirected.map(() => undefined));
 
 			expect(listener.received).toEqual([]);
 			expect(n8n.logs()).not.toContain(apiKey);

@@ -25,6 +25,18 @@ export interface Resource<Key extends string = string> {
 	/** Its entry in the Resource field; the value is its key in the node's map. */
 	option: Choice;
 	operations: Record<Key, Operation>;
-	/** The Operation field and every field of its operations. */
-	description: INodeProperties[];
+	defaultOperation: Key;
+	/** Fields several operations share, then each operation's own, in the order the editor shows them. */
+	fields: INodeProperties[];
+}
+
+/** A resource, its default checked against its operations. */
+export function resource<Key extends string>(
+	option: Choice,
+	operations: Record<Key, Operation>,
+	defaultOperation: NoInfer<Key>,
+	sharedFields: INodeProperties[] = [],
+): Resource<Key> {
+	const own = (Object.values(operations) as Operation[]).flatMap((operation) => operation.description);
+	return { option, operations, defaultOperation, fields: [...sharedFields, ...own] };
 }

@@ -15,7 +15,7 @@ import type { Resource } from './operation';
 
 const resources = { account, activity, audience, customer, metric } satisfies Record<string, Resource>;
 
-/** The Resource field, then each resource's Operation field and the fields of its operations. */
+/** The Resource field, then each resource's Operation field and the fields of its operations, all made from the map. */
 export const resourceProperties: INodeProperties[] = [
 	{
 		displayName: 'Resource',
@@ -25,7 +25,18 @@ export const resourceProperties: INodeProperties[] = [
 		options: optionsFrom(resources),
 		default: keyOf(resources, 'customer'),
 	},
-	...Object.values(resources).flatMap((resource) => resource.description),
+	...Object.entries(resources).flatMap(([name, { operations, defaultOperation, fields }]: [string, Resource]) => [
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: [name] } },
+			options: optionsFrom(operations),
+			default: defaultOperation,
+		} satisfies INodeProperties,
+		...fields,
+	]),
 ];
 
 function listingSettings(context: IExecuteFunctions): ListingSettings {

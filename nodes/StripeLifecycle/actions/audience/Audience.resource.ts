@@ -1,22 +1,8 @@
-import { keyOf, optionsFrom } from '../../../shared/execution/options';
-import type { Resource } from '../operation';
+import { resource } from '../operation';
 import * as getMembers from './getMembers.operation';
 
-const operations = { getMembers };
-
-export const audience: Resource<keyof typeof operations> = {
-	option: { name: 'Audience', description: 'Segments of customer profiles' },
-	operations,
-	description: [
-		{
-			displayName: 'Operation',
-			name: 'operation',
-			type: 'options',
-			noDataExpression: true,
-			displayOptions: { show: { resource: ['audience'] } },
-			options: optionsFrom(operations),
-			default: keyOf(operations, 'getMembers'),
-		},
-		...getMembers.description,
-	],
-};
+export const audience = resource(
+	{ name: 'Audience', description: 'Segments of customer profiles' },
+	{ getMembers },
+	'getMembers',
+);
