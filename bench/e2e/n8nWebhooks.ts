@@ -20,8 +20,8 @@ import type { IDataObject, IRunData } from 'n8n-workflow';
 import Stripe from 'stripe';
 
 import { runScenario, startEmulator, type RunningEmulator } from '../../test/emulator';
-import { startN8n, type N8nInstance, type WorkflowDefinition } from '../../test/n8n';
-import { runPool, settleExecutions, TRIGGER, triggerWorkflow } from '../../test/reliability/support';
+import { startN8n, TRIGGER, type N8nInstance, type WorkflowDefinition } from '../../test/n8n';
+import { runPool, settleExecutions, triggerWorkflow } from '../../test/reliability/support';
 import { emulatorKeyCredential } from '../../test/support/credentials';
 import { N8N_START_TIMEOUT_MS } from '../../test/support/stack';
 import { spread, type Spread } from '../stats';

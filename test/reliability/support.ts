@@ -7,15 +7,31 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { INodeParameters } from 'n8n-workflow';
 
-import type { CredentialReference, ExecutionSummary, N8nInstance, WorkflowDefinition } from '../n8n';
+import { chain, nodeOutput, noOperationNode, triggerNode, TRIGGER, type CredentialReference, type ExecutionSummary, type N8nInstance, type WorkflowDefinition } from '../n8n';
 import { REPO_ROOT } from '../n8n/package';
 
 /** Heavier variants (10,000 hostile requests instead of 2,000, 100 real activation cycles) run with RELIABILITY_FULL=1. */
 export const FULL = process.env.RELIABILITY_FULL === '1';
 
 export const FIGURES_FILE = join(REPO_ROOT, '.tmp', 'reliability.json');
+
+/** The first run on a fresh machine installs n8n before it starts. */
+export const START_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Deliveries in flight at once. Stripe sends in parallel, but not 1,200 requests in the same instant;
+ * released all at once, a single n8n on SQLite timed out on its database write lock and stored
+ * executions as error/crashed (see docs/RELIABILITY.md), which is n8n's limit, not the trigger's.
+ */
+export const STORM_CONCURRENCY = 50;
+
+/**
+ * Stripe retries over three days; here the same shape in seconds, long enough (about two minutes)
+ * to span an n8n restart, so "none lost" is about the package, not about a too-short schedule.
+ */
+export const RETRY_SCHEDULE_MS = [2000, 4000, 8000, 15_000, 30_000, 60_000];
 
 export interface ScenarioFigures {
 	scenario: string;
@@ -132,15 +148,12 @@ export async function settleExecutions(n8n: N8nInstance, workflowId: string, cou
 	}
 }
 
-export const TRIGGER = 'Stripe Lifecycle Trigger';
-
 /** The event ids the trigger emitted in each execution (one per execution, as the trigger runs per delivery). */
 export async function eventIdsOf(n8n: N8nInstance, executions: ExecutionSummary[]): Promise<string[]> {
 	const ids: string[] = [];
 	await runPool(executions.length, 8, async (index) => {
-		const details = await n8n.getExecution(executions[index].id);
-		const items = details.data.resultData.runData[TRIGGER]?.[0]?.data?.main[0] ?? [];
-		ids.push(...new Set(items.map((item) => String((item.json as IDataObject).eventId))));
+		const [items = []] = await nodeOutput(n8n, executions[index].id, TRIGGER);
+		ids.push(...new Set(items.map((item) => String(item.eventId))));
 	});
 	return ids;
 }
@@ -149,33 +162,12 @@ export async function eventIdsOf(n8n: N8nInstance, executions: ExecutionSummary[
 export function triggerWorkflow(
 	credential: CredentialReference,
 	activities: string[],
-	next: WorkflowDefinition['nodes'] = [{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} }],
+	next: WorkflowDefinition['nodes'] = [noOperationNode()],
 	triggerOptions: INodeParameters = {},
 ): { workflow: WorkflowDefinition; webhookId: string } {
 	const webhookId = randomUUID();
-	const chain = [TRIGGER, ...next.map((node) => node.name)];
-	const connections: WorkflowDefinition['connections'] = {};
-	for (let i = 0; i + 1 < chain.length; i++) connections[chain[i]] = { main: [[{ node: chain[i + 1], type: 'main', index: 0 }]] };
-	return {
-		webhookId,
-		workflow: {
-			name: `reliability ${activities.join(',')} ${webhookId.slice(0, 8)}`,
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER,
-					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: { categories: [], activities, options: triggerOptions },
-					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
-				},
-				...next,
-			],
-			connections,
-		},
-	};
+	const trigger = triggerNode(credential, webhookId, { categories: [], activities, options: triggerOptions });
+	return { webhookId, workflow: chain(`reliability ${activities.join(',')} ${webhookId.slice(0, 8)}`, [trigger, ...next]) };
 }
 
 /** Counts of each value, e.g. executions per event id. */
