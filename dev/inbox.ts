@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 
+import { escapeHtml } from '../nodes/shared/lifecycle/text';
 import { startInbox as startSmtpInbox, type ReceivedMail } from './smtpInbox';
 
 export interface Inbox {
@@ -32,9 +33,6 @@ export interface InboxOptions {
 
 const HOST = '127.0.0.1';
 const DEFAULT_KEEP = 500;
-
-const escapeHtml = (text: string): string =>
-	text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}
 td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd}a{color:#635bff}

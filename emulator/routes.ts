@@ -155,494 +155,265 @@ function webhookEndpoint(context: ApiContext): Stripe.WebhookEndpoint {
 
 // ----- the routes ---------------------------------------------------------------------------
 
+type Handler = ApiRoute['handle'];
+
+const read = (template: string, resource: PermissionResource, handle: Handler): ApiRoute => ({ method: 'GET', template, resource, access: 'read', handle });
+const write = (method: 'POST' | 'DELETE', template: string, resource: PermissionResource, handle: Handler): ApiRoute => ({ method, template, resource, access: 'write', handle });
+
+/** Resources whose dataset collection, permission and path share one name. */
+type Plain = 'customers' | 'products' | 'prices' | 'coupons' | 'subscriptions' | 'invoices' | 'charges' | 'refunds' | 'disputes';
+type ItemOf<R extends Plain> = Dataset[R] extends Collection<infer T> ? T : never;
+
+/** `GET /v1/<resource>`: the objects `keep` (made from the request's parameters) accepts. */
+function listRoute<R extends Plain>(resource: R, noun: string, keep: (params: FormObject) => (item: ItemOf<R>) => boolean = () => () => true): ApiRoute {
+	const template = `/v1/${resource}`;
+	return read(template, resource, (c) => list(c, c.dataset[resource] as unknown as Collection<ItemOf<R>>, template, noun, keep(c.params)));
+}
+
+/** `GET /v1/<resource>/{<param>}`. */
+function retrieveRoute<R extends Plain>(resource: R, noun: string, param: string): ApiRoute {
+	return read(`/v1/${resource}/{${param}}`, resource, (c) => retrieve(c, (c.dataset[resource] as unknown as Collection<ItemOf<R>>).get(c.pathParams[param]), noun, c.pathParams[param]));
+}
+
+/** The objects whose `field` equals the request parameter `name`, or every object without it. */
+function equalTo<T>(name: string, field: (item: T) => unknown): (params: FormObject) => (item: T) => boolean {
+	return (params) => {
+		const value = str(params, name);
+		return (item) => value === undefined || field(item) === value;
+	};
+}
+
 export const apiRoutes: ApiRoute[] = [
-	{
-		method: 'GET',
-		template: '/v1/account',
-		resource: 'account',
-		access: 'read',
-		handle: (c) => expandObject(c.dataset, c.dataset.connected ? { ...c.account, id: c.dataset.account } : c.account, expandPaths(c.params)),
-	},
+	read('/v1/account', 'account', (c) => expandObject(c.dataset, c.dataset.connected ? { ...c.account, id: c.dataset.account } : c.account, expandPaths(c.params))),
 
 	// Customers
-	{
-		method: 'GET',
-		template: '/v1/customers',
-		resource: 'customers',
-		access: 'read',
-		handle: (c) => {
-			const email = str(c.params, 'email');
-			return list(c, c.dataset.customers, '/v1/customers', 'customer', (customer) => !customer.deleted && (email === undefined || customer.email === email));
-		},
-	},
-	{
-		method: 'POST',
-		template: '/v1/customers',
-		resource: 'customers',
-		access: 'write',
-		handle: (c) =>
-			c.billing.createCustomer(
-				c.dataset,
-				{
-					email: str(c.params, 'email'),
-					name: str(c.params, 'name'),
-					phone: str(c.params, 'phone'),
-					description: str(c.params, 'description'),
-					metadata: metadata(c.params),
-					preferred_locales: arrayOf(c.params.preferred_locales) as string[],
-				},
-				{ request: c.request },
-			),
-	},
-	{
-		method: 'GET',
-		template: '/v1/customers/{customer}',
-		resource: 'customers',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.customers.get(c.pathParams.customer), 'customer', c.pathParams.customer),
-	},
-	{
-		method: 'POST',
-		template: '/v1/customers/{customer}',
-		resource: 'customers',
-		access: 'write',
-		handle: (c) => {
-			const changes: Partial<Stripe.Customer> = {};
-			for (const field of ['email', 'name', 'phone', 'description'] as const) {
-				if (c.params[field] !== undefined) changes[field] = str(c.params, field) || null;
-			}
-			if (c.params.preferred_locales !== undefined) changes.preferred_locales = arrayOf(c.params.preferred_locales) as string[];
-			if (c.params.metadata !== undefined) changes.metadata = metadata(c.params);
-			return c.billing.updateCustomer(c.dataset, c.pathParams.customer, changes, { request: c.request });
-		},
-	},
-	{
-		method: 'DELETE',
-		template: '/v1/customers/{customer}',
-		resource: 'customers',
-		access: 'write',
-		handle: (c) => c.billing.deleteCustomer(c.dataset, c.pathParams.customer, { request: c.request }),
-	},
+	listRoute('customers', 'customer', (params) => {
+		const email = str(params, 'email');
+		return (customer) => !customer.deleted && (email === undefined || customer.email === email);
+	}),
+	write('POST', '/v1/customers', 'customers', (c) =>
+		c.billing.createCustomer(
+			c.dataset,
+			{
+				email: str(c.params, 'email'),
+				name: str(c.params, 'name'),
+				phone: str(c.params, 'phone'),
+				description: str(c.params, 'description'),
+				metadata: metadata(c.params),
+				preferred_locales: arrayOf(c.params.preferred_locales) as string[],
+			},
+			{ request: c.request },
+		)),
+	retrieveRoute('customers', 'customer', 'customer'),
+	write('POST', '/v1/customers/{customer}', 'customers', (c) => {
+		const changes: Partial<Stripe.Customer> = {};
+		for (const field of ['email', 'name', 'phone', 'description'] as const) {
+			if (c.params[field] !== undefined) changes[field] = str(c.params, field) || null;
+		}
+		if (c.params.preferred_locales !== undefined) changes.preferred_locales = arrayOf(c.params.preferred_locales) as string[];
+		if (c.params.metadata !== undefined) changes.metadata = metadata(c.params);
+		return c.billing.updateCustomer(c.dataset, c.pathParams.customer, changes, { request: c.request });
+	}),
+	write('DELETE', '/v1/customers/{customer}', 'customers', (c) => c.billing.deleteCustomer(c.dataset, c.pathParams.customer, { request: c.request })),
 
 	// Products, prices, coupons
-	{
-		method: 'GET',
-		template: '/v1/products',
-		resource: 'products',
-		access: 'read',
-		handle: (c) => {
-			const active = bool(c.params, 'active');
-			return list(c, c.dataset.products, '/v1/products', 'product', (product) => active === undefined || product.active === active);
-		},
-	},
-	{
-		method: 'POST',
-		template: '/v1/products',
-		resource: 'products',
-		access: 'write',
-		handle: (c) =>
-			c.billing.createProduct(
-				c.dataset,
-				{ name: required(c.params, 'name'), description: str(c.params, 'description'), metadata: metadata(c.params), active: bool(c.params, 'active') },
-				{ request: c.request },
-			),
-	},
-	{
-		method: 'GET',
-		template: '/v1/products/{id}',
-		resource: 'products',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.products.get(c.pathParams.id), 'product', c.pathParams.id),
-	},
-	{
-		method: 'GET',
-		template: '/v1/prices',
-		resource: 'prices',
-		access: 'read',
-		handle: (c) => {
-			const product = str(c.params, 'product');
-			const active = bool(c.params, 'active');
-			const type = str(c.params, 'type');
-			const currency = str(c.params, 'currency');
-			return list(
-				c,
-				c.dataset.prices,
-				'/v1/prices',
-				'price',
-				(price) =>
-					(product === undefined || price.product === product) &&
-					(active === undefined || price.active === active) &&
-					(type === undefined || price.type === type) &&
-					(currency === undefined || price.currency === currency),
-			);
-		},
-	},
-	{
-		method: 'POST',
-		template: '/v1/prices',
-		resource: 'prices',
-		access: 'write',
-		handle: (c) => {
-			const recurring = c.params.recurring as FormObject | undefined;
-			const tiers = arrayOf(c.params.tiers).map((raw) => {
-				const tier = raw as FormObject;
-				return {
-					up_to: tier.up_to === 'inf' ? null : (int(tier, 'up_to') ?? null),
-					unit_amount: int(tier, 'unit_amount') ?? null,
-					flat_amount: int(tier, 'flat_amount') ?? null,
-				};
-			});
-			return c.billing.createPrice(
-				c.dataset,
-				{
-					product: required(c.params, 'product'),
-					currency: required(c.params, 'currency').toLowerCase(),
-					unit_amount: int(c.params, 'unit_amount'),
-					recurring: recurring
-						? {
-								interval: required(recurring, 'interval') as Stripe.Price.Recurring.Interval,
-								interval_count: int(recurring, 'interval_count'),
-								usage_type: str(recurring, 'usage_type') as Stripe.Price.Recurring.UsageType | undefined,
-							}
-						: null,
-					billing_scheme: str(c.params, 'billing_scheme') as Stripe.Price.BillingScheme | undefined,
-					tiers_mode: str(c.params, 'tiers_mode') as Stripe.Price.TiersMode | undefined,
-					tiers,
-					nickname: str(c.params, 'nickname'),
-					lookup_key: str(c.params, 'lookup_key'),
-					metadata: metadata(c.params),
-				},
-				{ request: c.request },
-			);
-		},
-	},
-	{
-		method: 'GET',
-		template: '/v1/prices/{price}',
-		resource: 'prices',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.prices.get(c.pathParams.price), 'price', c.pathParams.price),
-	},
-	{
-		method: 'GET',
-		template: '/v1/coupons',
-		resource: 'coupons',
-		access: 'read',
-		handle: (c) => list(c, c.dataset.coupons, '/v1/coupons', 'coupon'),
-	},
-	{
-		method: 'POST',
-		template: '/v1/coupons',
-		resource: 'coupons',
-		access: 'write',
-		handle: (c) =>
-			c.billing.createCoupon(
-				c.dataset,
-				{
-					id: str(c.params, 'id'),
-					name: str(c.params, 'name'),
-					duration: (str(c.params, 'duration') ?? 'once') as Stripe.Coupon.Duration,
-					duration_in_months: int(c.params, 'duration_in_months'),
-					percent_off: c.params.percent_off === undefined ? undefined : Number(c.params.percent_off),
-					amount_off: int(c.params, 'amount_off'),
-					currency: str(c.params, 'currency'),
-					metadata: metadata(c.params),
-				},
-				{ request: c.request },
-			),
-	},
-	{
-		method: 'GET',
-		template: '/v1/coupons/{coupon}',
-		resource: 'coupons',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.coupons.get(c.pathParams.coupon), 'coupon', c.pathParams.coupon),
-	},
+	listRoute('products', 'product', (params) => {
+		const active = bool(params, 'active');
+		return (product) => active === undefined || product.active === active;
+	}),
+	write('POST', '/v1/products', 'products', (c) =>
+		c.billing.createProduct(
+			c.dataset,
+			{ name: required(c.params, 'name'), description: str(c.params, 'description'), metadata: metadata(c.params), active: bool(c.params, 'active') },
+			{ request: c.request },
+		)),
+	retrieveRoute('products', 'product', 'id'),
+	listRoute('prices', 'price', (params) => {
+		const product = str(params, 'product');
+		const active = bool(params, 'active');
+		const type = str(params, 'type');
+		const currency = str(params, 'currency');
+		return (price) =>
+			(product === undefined || price.product === product) &&
+			(active === undefined || price.active === active) &&
+			(type === undefined || price.type === type) &&
+			(currency === undefined || price.currency === currency);
+	}),
+	write('POST', '/v1/prices', 'prices', (c) => {
+		const recurring = c.params.recurring as FormObject | undefined;
+		const tiers = arrayOf(c.params.tiers).map((raw) => {
+			const tier = raw as FormObject;
+			return {
+				up_to: tier.up_to === 'inf' ? null : (int(tier, 'up_to') ?? null),
+				unit_amount: int(tier, 'unit_amount') ?? null,
+				flat_amount: int(tier, 'flat_amount') ?? null,
+			};
+		});
+		return c.billing.createPrice(
+			c.dataset,
+			{
+				product: required(c.params, 'product'),
+				currency: required(c.params, 'currency').toLowerCase(),
+				unit_amount: int(c.params, 'unit_amount'),
+				recurring: recurring
+					? {
+							interval: required(recurring, 'interval') as Stripe.Price.Recurring.Interval,
+							interval_count: int(recurring, 'interval_count'),
+							usage_type: str(recurring, 'usage_type') as Stripe.Price.Recurring.UsageType | undefined,
+						}
+					: null,
+				billing_scheme: str(c.params, 'billing_scheme') as Stripe.Price.BillingScheme | undefined,
+				tiers_mode: str(c.params, 'tiers_mode') as Stripe.Price.TiersMode | undefined,
+				tiers,
+				nickname: str(c.params, 'nickname'),
+				lookup_key: str(c.params, 'lookup_key'),
+				metadata: metadata(c.params),
+			},
+			{ request: c.request },
+		);
+	}),
+	retrieveRoute('prices', 'price', 'price'),
+	listRoute('coupons', 'coupon'),
+	write('POST', '/v1/coupons', 'coupons', (c) =>
+		c.billing.createCoupon(
+			c.dataset,
+			{
+				id: str(c.params, 'id'),
+				name: str(c.params, 'name'),
+				duration: (str(c.params, 'duration') ?? 'once') as Stripe.Coupon.Duration,
+				duration_in_months: int(c.params, 'duration_in_months'),
+				percent_off: c.params.percent_off === undefined ? undefined : Number(c.params.percent_off),
+				amount_off: int(c.params, 'amount_off'),
+				currency: str(c.params, 'currency'),
+				metadata: metadata(c.params),
+			},
+			{ request: c.request },
+		)),
+	retrieveRoute('coupons', 'coupon', 'coupon'),
 
 	// Subscriptions
-	{
-		method: 'GET',
-		template: '/v1/subscriptions',
-		resource: 'subscriptions',
-		access: 'read',
-		handle: (c) => {
-			const customer = str(c.params, 'customer');
-			const price = str(c.params, 'price');
-			const status = subscriptionStatusFilter(str(c.params, 'status'));
-			return list(
-				c,
-				c.dataset.subscriptions,
-				'/v1/subscriptions',
-				'subscription',
-				(sub) =>
-					status(sub) &&
-					(customer === undefined || sub.customer === customer) &&
-					(price === undefined || sub.items.data.some((item) => item.price.id === price)),
-			);
-		},
-	},
-	{
-		method: 'POST',
-		template: '/v1/subscriptions',
-		resource: 'subscriptions',
-		access: 'write',
-		handle: (c) => {
-			const discounts = arrayOf(c.params.discounts) as FormObject[];
-			const trialEnd = str(c.params, 'trial_end');
-			return c.billing.createSubscription(
-				c.dataset,
-				{
-					customer: required(c.params, 'customer'),
-					items: itemsParam(c.params) ?? [],
-					trialDays: int(c.params, 'trial_period_days'),
-					trialEnd: trialEnd === undefined || trialEnd === 'now' ? undefined : Number(trialEnd),
-					coupon: str(c.params, 'coupon') ?? (discounts[0] ? str(discounts[0], 'coupon') : undefined),
-					cancelAtPeriodEnd: bool(c.params, 'cancel_at_period_end'),
-					metadata: metadata(c.params),
-				},
-				{ request: c.request },
-			);
-		},
-	},
-	{
-		method: 'GET',
-		template: '/v1/subscriptions/{subscription_exposed_id}',
-		resource: 'subscriptions',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.subscriptions.get(c.pathParams.subscription_exposed_id), 'subscription', c.pathParams.subscription_exposed_id),
-	},
-	{
-		method: 'POST',
-		template: '/v1/subscriptions/{subscription_exposed_id}',
-		resource: 'subscriptions',
-		access: 'write',
-		handle: (c) => {
-			const cancelAt = c.params.cancel_at;
-			return c.billing.updateSubscription(
-				c.dataset,
-				c.pathParams.subscription_exposed_id,
-				{
-					items: itemsParam(c.params),
-					cancelAtPeriodEnd: bool(c.params, 'cancel_at_period_end'),
-					cancelAt: cancelAt === undefined ? undefined : cancelAt === '' ? null : Number(cancelAt),
-					metadata: metadata(c.params),
-				},
-				{ request: c.request },
-			);
-		},
-	},
-	{
-		method: 'DELETE',
-		template: '/v1/subscriptions/{subscription_exposed_id}',
-		resource: 'subscriptions',
-		access: 'write',
-		handle: (c) => c.billing.cancelSubscription(c.dataset, c.pathParams.subscription_exposed_id, { request: c.request }),
-	},
-	{
-		method: 'POST',
-		template: '/v1/subscriptions/{subscription}/resume',
-		resource: 'subscriptions',
-		access: 'write',
-		handle: (c) => c.billing.resumeSubscription(c.dataset, c.pathParams.subscription, { request: c.request }),
-	},
+	listRoute('subscriptions', 'subscription', (params) => {
+		const customer = str(params, 'customer');
+		const price = str(params, 'price');
+		const status = subscriptionStatusFilter(str(params, 'status'));
+		return (sub) =>
+			status(sub) && (customer === undefined || sub.customer === customer) && (price === undefined || sub.items.data.some((item) => item.price.id === price));
+	}),
+	write('POST', '/v1/subscriptions', 'subscriptions', (c) => {
+		const discounts = arrayOf(c.params.discounts) as FormObject[];
+		const trialEnd = str(c.params, 'trial_end');
+		return c.billing.createSubscription(
+			c.dataset,
+			{
+				customer: required(c.params, 'customer'),
+				items: itemsParam(c.params) ?? [],
+				trialDays: int(c.params, 'trial_period_days'),
+				trialEnd: trialEnd === undefined || trialEnd === 'now' ? undefined : Number(trialEnd),
+				coupon: str(c.params, 'coupon') ?? (discounts[0] ? str(discounts[0], 'coupon') : undefined),
+				cancelAtPeriodEnd: bool(c.params, 'cancel_at_period_end'),
+				metadata: metadata(c.params),
+			},
+			{ request: c.request },
+		);
+	}),
+	retrieveRoute('subscriptions', 'subscription', 'subscription_exposed_id'),
+	write('POST', '/v1/subscriptions/{subscription_exposed_id}', 'subscriptions', (c) => {
+		const cancelAt = c.params.cancel_at;
+		return c.billing.updateSubscription(
+			c.dataset,
+			c.pathParams.subscription_exposed_id,
+			{
+				items: itemsParam(c.params),
+				cancelAtPeriodEnd: bool(c.params, 'cancel_at_period_end'),
+				cancelAt: cancelAt === undefined ? undefined : cancelAt === '' ? null : Number(cancelAt),
+				metadata: metadata(c.params),
+			},
+			{ request: c.request },
+		);
+	}),
+	write('DELETE', '/v1/subscriptions/{subscription_exposed_id}', 'subscriptions', (c) => c.billing.cancelSubscription(c.dataset, c.pathParams.subscription_exposed_id, { request: c.request })),
+	write('POST', '/v1/subscriptions/{subscription}/resume', 'subscriptions', (c) => c.billing.resumeSubscription(c.dataset, c.pathParams.subscription, { request: c.request })),
 
 	// Invoices, charges, refunds, disputes
-	{
-		method: 'GET',
-		template: '/v1/invoices',
-		resource: 'invoices',
-		access: 'read',
-		handle: (c) => {
-			const customer = str(c.params, 'customer');
-			const subscription = str(c.params, 'subscription');
-			const status = str(c.params, 'status');
-			return list(
-				c,
-				c.dataset.invoices,
-				'/v1/invoices',
-				'invoice',
-				(invoice) =>
-					(customer === undefined || invoice.customer === customer) &&
-					(subscription === undefined || invoice.parent?.subscription_details?.subscription === subscription) &&
-					(status === undefined || invoice.status === status),
-			);
-		},
-	},
-	{
-		method: 'GET',
-		template: '/v1/invoices/{invoice}',
-		resource: 'invoices',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.invoices.get(c.pathParams.invoice), 'invoice', c.pathParams.invoice),
-	},
-	{
-		method: 'POST',
-		template: '/v1/invoices/{invoice}/pay',
-		resource: 'invoices',
-		access: 'write',
-		handle: (c) => c.billing.payInvoice(c.dataset, c.pathParams.invoice, { request: c.request }),
-	},
-	{
-		method: 'GET',
-		template: '/v1/charges',
-		resource: 'charges',
-		access: 'read',
-		handle: (c) => {
-			const customer = str(c.params, 'customer');
-			return list(c, c.dataset.charges, '/v1/charges', 'charge', (charge) => customer === undefined || charge.customer === customer);
-		},
-	},
-	{
-		method: 'GET',
-		template: '/v1/charges/{charge}',
-		resource: 'charges',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.charges.get(c.pathParams.charge), 'charge', c.pathParams.charge),
-	},
-	{
-		method: 'GET',
-		template: '/v1/refunds',
-		resource: 'refunds',
-		access: 'read',
-		handle: (c) => {
-			const charge = str(c.params, 'charge');
-			return list(c, c.dataset.refunds, '/v1/refunds', 'refund', (refund) => charge === undefined || refund.charge === charge);
-		},
-	},
-	{
-		method: 'POST',
-		template: '/v1/refunds',
-		resource: 'refunds',
-		access: 'write',
-		handle: (c) =>
-			c.billing.refundCharge(
-				c.dataset,
-				required(c.params, 'charge'),
-				{ amount: int(c.params, 'amount'), reason: str(c.params, 'reason') as Stripe.Refund.Reason | undefined },
-				{ request: c.request },
-			),
-	},
-	{
-		method: 'GET',
-		template: '/v1/refunds/{refund}',
-		resource: 'refunds',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.refunds.get(c.pathParams.refund), 'refund', c.pathParams.refund),
-	},
-	{
-		method: 'GET',
-		template: '/v1/disputes',
-		resource: 'disputes',
-		access: 'read',
-		handle: (c) => {
-			const charge = str(c.params, 'charge');
-			return list(c, c.dataset.disputes, '/v1/disputes', 'dispute', (dispute) => charge === undefined || dispute.charge === charge);
-		},
-	},
-	{
-		method: 'GET',
-		template: '/v1/disputes/{dispute}',
-		resource: 'disputes',
-		access: 'read',
-		handle: (c) => retrieve(c, c.dataset.disputes.get(c.pathParams.dispute), 'dispute', c.pathParams.dispute),
-	},
+	listRoute('invoices', 'invoice', (params) => {
+		const customer = str(params, 'customer');
+		const subscription = str(params, 'subscription');
+		const status = str(params, 'status');
+		return (invoice) =>
+			(customer === undefined || invoice.customer === customer) &&
+			(subscription === undefined || invoice.parent?.subscription_details?.subscription === subscription) &&
+			(status === undefined || invoice.status === status);
+	}),
+	retrieveRoute('invoices', 'invoice', 'invoice'),
+	write('POST', '/v1/invoices/{invoice}/pay', 'invoices', (c) => c.billing.payInvoice(c.dataset, c.pathParams.invoice, { request: c.request })),
+	listRoute('charges', 'charge', equalTo('customer', (charge) => charge.customer)),
+	retrieveRoute('charges', 'charge', 'charge'),
+	listRoute('refunds', 'refund', equalTo('charge', (refund) => refund.charge)),
+	write('POST', '/v1/refunds', 'refunds', (c) =>
+		c.billing.refundCharge(
+			c.dataset,
+			required(c.params, 'charge'),
+			{ amount: int(c.params, 'amount'), reason: str(c.params, 'reason') as Stripe.Refund.Reason | undefined },
+			{ request: c.request },
+		)),
+	retrieveRoute('refunds', 'refund', 'refund'),
+	listRoute('disputes', 'dispute', equalTo('charge', (dispute) => dispute.charge)),
+	retrieveRoute('disputes', 'dispute', 'dispute'),
 
 	// Events
-	{
-		method: 'GET',
-		template: '/v1/events',
-		resource: 'events',
-		access: 'read',
-		handle: (c) => {
-			const type = eventTypeFilter(c.params);
-			const oldest = c.now - EVENT_RETENTION_SECONDS;
-			const page = list(c, c.dataset.events, '/v1/events', 'event', (event) => event.created >= oldest && type(event)) as ListPage<Stripe.Event>;
-			return { ...page, data: page.data.map((event) => inCreatedVersion(c, event)) };
-		},
-	},
-	{
-		method: 'GET',
-		template: '/v1/events/{id}',
-		resource: 'events',
-		access: 'read',
-		handle: (c) => {
-			const event = c.dataset.events.get(c.pathParams.id);
-			return inCreatedVersion(c, retrieve(c, event && event.created >= c.now - EVENT_RETENTION_SECONDS ? event : undefined, 'event', c.pathParams.id));
-		},
-	},
+	read('/v1/events', 'events', (c) => {
+		const type = eventTypeFilter(c.params);
+		const oldest = c.now - EVENT_RETENTION_SECONDS;
+		const page = list(c, c.dataset.events, '/v1/events', 'event', (event) => event.created >= oldest && type(event)) as ListPage<Stripe.Event>;
+		return { ...page, data: page.data.map((event) => inCreatedVersion(c, event)) };
+	}),
+	read('/v1/events/{id}', 'events', (c) => {
+		const event = c.dataset.events.get(c.pathParams.id);
+		return inCreatedVersion(c, retrieve(c, event && event.created >= c.now - EVENT_RETENTION_SECONDS ? event : undefined, 'event', c.pathParams.id));
+	}),
 
 	// Webhook endpoints
-	{
-		method: 'GET',
-		template: '/v1/webhook_endpoints',
-		resource: 'webhook_endpoints',
-		access: 'read',
-		handle: (c) => list(c, c.dataset.webhookEndpoints, '/v1/webhook_endpoints', 'webhook endpoint'),
-	},
-	{
-		method: 'POST',
-		template: '/v1/webhook_endpoints',
-		resource: 'webhook_endpoints',
-		access: 'write',
-		handle: (c) => {
-			const url = validUrl(required(c.params, 'url'));
-			if (c.params.enabled_events === undefined) throw invalidRequest('Missing required param: enabled_events.', 'enabled_events', 'parameter_missing');
-			const enabledEvents = validEnabledEvents(c.params);
-			if (c.dataset.webhookEndpoints.size >= MAX_WEBHOOK_ENDPOINTS) {
-				throw invalidRequest(`You have reached the maximum of ${MAX_WEBHOOK_ENDPOINTS} ${c.dataset.mode} webhook endpoints.`, undefined, 'webhook_endpoint_limit_reached');
-			}
-			const endpoint = buildWebhookEndpoint(c.ids.next('we'), { livemode: c.dataset.livemode, created: c.now }, {
-				url,
-				enabled_events: enabledEvents,
-				api_version: str(c.params, 'api_version') ?? null,
-				description: str(c.params, 'description') ?? null,
-				metadata: metadata(c.params) ?? {},
-				application: bool(c.params, 'connect') ? 'ca_emulator' : null,
-			});
-			const secret = `whsec_${randomBytes(24).toString('hex')}`;
-			c.dataset.webhookEndpoints.put(endpoint);
-			c.dataset.webhookSecrets.set(endpoint.id, secret);
-			return { ...endpoint, secret };
-		},
-	},
-	{
-		method: 'GET',
-		template: '/v1/webhook_endpoints/{webhook_endpoint}',
-		resource: 'webhook_endpoints',
-		access: 'read',
-		handle: (c) => expandObject(c.dataset, webhookEndpoint(c), expandPaths(c.params)),
-	},
-	{
-		method: 'POST',
-		template: '/v1/webhook_endpoints/{webhook_endpoint}',
-		resource: 'webhook_endpoints',
-		access: 'write',
-		handle: (c) => {
-			const before = webhookEndpoint(c);
-			const after: Stripe.WebhookEndpoint = {
-				...before,
-				...(c.params.url !== undefined ? { url: validUrl(required(c.params, 'url')) } : {}),
-				...(c.params.enabled_events !== undefined ? { enabled_events: validEnabledEvents(c.params) } : {}),
-				...(c.params.description !== undefined ? { description: str(c.params, 'description') || null } : {}),
-				...(c.params.metadata !== undefined ? { metadata: { ...before.metadata, ...metadata(c.params) } } : {}),
-				...(c.params.disabled !== undefined ? { status: bool(c.params, 'disabled') ? 'disabled' : 'enabled' } : {}),
-			};
-			if (previousAttributes(before, after)) c.dataset.webhookEndpoints.put(after);
-			return after;
-		},
-	},
-	{
-		method: 'DELETE',
-		template: '/v1/webhook_endpoints/{webhook_endpoint}',
-		resource: 'webhook_endpoints',
-		access: 'write',
-		handle: (c) => {
-			const endpoint = webhookEndpoint(c);
-			c.dataset.webhookEndpoints.remove(endpoint.id);
-			c.dataset.webhookSecrets.delete(endpoint.id);
-			return { id: endpoint.id, object: 'webhook_endpoint', deleted: true };
-		},
-	},
+	read('/v1/webhook_endpoints', 'webhook_endpoints', (c) => list(c, c.dataset.webhookEndpoints, '/v1/webhook_endpoints', 'webhook endpoint')),
+	write('POST', '/v1/webhook_endpoints', 'webhook_endpoints', (c) => {
+		const url = validUrl(required(c.params, 'url'));
+		if (c.params.enabled_events === undefined) throw invalidRequest('Missing required param: enabled_events.', 'enabled_events', 'parameter_missing');
+		const enabledEvents = validEnabledEvents(c.params);
+		if (c.dataset.webhookEndpoints.size >= MAX_WEBHOOK_ENDPOINTS) {
+			throw invalidRequest(`You have reached the maximum of ${MAX_WEBHOOK_ENDPOINTS} ${c.dataset.mode} webhook endpoints.`, undefined, 'webhook_endpoint_limit_reached');
+		}
+		const endpoint = buildWebhookEndpoint(c.ids.next('we'), { livemode: c.dataset.livemode, created: c.now }, {
+			url,
+			enabled_events: enabledEvents,
+			api_version: str(c.params, 'api_version') ?? null,
+			description: str(c.params, 'description') ?? null,
+			metadata: metadata(c.params) ?? {},
+			application: bool(c.params, 'connect') ? 'ca_emulator' : null,
+		});
+		const secret = `whsec_${randomBytes(24).toString('hex')}`;
+		c.dataset.webhookEndpoints.put(endpoint);
+		c.dataset.webhookSecrets.set(endpoint.id, secret);
+		return { ...endpoint, secret };
+	}),
+	read('/v1/webhook_endpoints/{webhook_endpoint}', 'webhook_endpoints', (c) => expandObject(c.dataset, webhookEndpoint(c), expandPaths(c.params))),
+	write('POST', '/v1/webhook_endpoints/{webhook_endpoint}', 'webhook_endpoints', (c) => {
+		const before = webhookEndpoint(c);
+		const after: Stripe.WebhookEndpoint = {
+			...before,
+			...(c.params.url !== undefined ? { url: validUrl(required(c.params, 'url')) } : {}),
+			...(c.params.enabled_events !== undefined ? { enabled_events: validEnabledEvents(c.params) } : {}),
+			...(c.params.description !== undefined ? { description: str(c.params, 'description') || null } : {}),
+			...(c.params.metadata !== undefined ? { metadata: { ...before.metadata, ...metadata(c.params) } } : {}),
+			...(c.params.disabled !== undefined ? { status: bool(c.params, 'disabled') ? 'disabled' : 'enabled' } : {}),
+		};
+		if (previousAttributes(before, after)) c.dataset.webhookEndpoints.put(after);
+		return after;
+	}),
+	write('DELETE', '/v1/webhook_endpoints/{webhook_endpoint}', 'webhook_endpoints', (c) => {
+		const endpoint = webhookEndpoint(c);
+		c.dataset.webhookEndpoints.remove(endpoint.id);
+		c.dataset.webhookSecrets.delete(endpoint.id);
+		return { id: endpoint.id, object: 'webhook_endpoint', deleted: true };
+	}),
 ];
 
 const routeIndex = new Map(apiRoutes.map((route) => [`${route.method} ${route.template}`, route]));

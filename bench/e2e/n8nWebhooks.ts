@@ -20,8 +20,8 @@ import type { IDataObject, IRunData } from 'n8n-workflow';
 import Stripe from 'stripe';
 
 import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
-import { N8N_START_TIMEOUT_MS, startN8n, type N8nInstance, type WorkflowDefinition } from '../../dev/n8n';
-import { runPool, settleExecutions, TRIGGER, triggerWorkflow } from '../../dev/n8n/load';
+import { N8N_START_TIMEOUT_MS, startN8n, TRIGGER, type N8nInstance, type WorkflowDefinition } from '../../dev/n8n';
+import { runPool, settleExecutions, triggerWorkflow } from '../../dev/n8n/load';
 import { emulatorKeyCredential } from '../../dev/credentials';
 import { spread, type Spread } from '../stats';
 

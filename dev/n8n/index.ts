@@ -15,3 +15,17 @@ export {
 } from './instance';
 export { declaredTypes, packedFiles, packPackage } from './package';
 export { parseFlatted } from './flatted';
+export {
+	chain,
+	importActive,
+	lifecycleNode,
+	nodeOutput,
+	noOperationNode,
+	playbookNode,
+	sendEmailNode,
+	triggerNode,
+	webhookNode,
+	PLAYBOOK,
+	SEND_EMAIL,
+	TRIGGER,
+} from './workflows';

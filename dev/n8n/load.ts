@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { INodeParameters } from 'n8n-workflow';
 
 import type { CredentialReference, ExecutionSummary, N8nInstance, WorkflowDefinition } from './instance';
+import { chain, noOperationNode, triggerNode } from './workflows';
 
 /** Runs `task(i)` for i < count with at most `concurrency` in flight: load without unbounded sockets. */
 export async function runPool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
@@ -18,8 +19,6 @@ export async function runPool(count: number, concurrency: number, task: (index: 
 }
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-export const TRIGGER = 'Stripe Lifecycle Trigger';
 
 /**
  * Every execution of the workflow, oldest first. Pages go by id with both `firstId` and `lastId`
@@ -62,31 +61,10 @@ export async function settleExecutions(n8n: N8nInstance, workflowId: string, cou
 export function triggerWorkflow(
 	credential: CredentialReference,
 	activities: string[],
-	next: WorkflowDefinition['nodes'] = [{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} }],
+	next: WorkflowDefinition['nodes'] = [noOperationNode()],
 	triggerOptions: INodeParameters = {},
 ): { workflow: WorkflowDefinition; webhookId: string } {
 	const webhookId = randomUUID();
-	const chain = [TRIGGER, ...next.map((node) => node.name)];
-	const connections: WorkflowDefinition['connections'] = {};
-	for (let i = 0; i + 1 < chain.length; i++) connections[chain[i]] = { main: [[{ node: chain[i + 1], type: 'main', index: 0 }]] };
-	return {
-		webhookId,
-		workflow: {
-			name: `reliability ${activities.join(',')} ${webhookId.slice(0, 8)}`,
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER,
-					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: { categories: [], activities, options: triggerOptions },
-					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
-				},
-				...next,
-			],
-			connections,
-		},
-	};
+	const trigger = triggerNode(credential, webhookId, { categories: [], activities, options: triggerOptions });
+	return { webhookId, workflow: chain(`reliability ${activities.join(',')} ${webhookId.slice(0, 8)}`, [trigger, ...next]) };
 }

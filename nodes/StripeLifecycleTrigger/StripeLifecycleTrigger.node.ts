@@ -10,6 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { ACTIVITIES, type Activity, type ActivityName } from '../shared/lifecycle/types';
+import { parameterError } from '../shared/execution/errors';
 import { stripeEventsFor } from '../shared/lifecycle/activities';
 import { credentialInfo, stripeClient, toNodeError } from '../shared/transport';
 import { claimOnce } from '../shared/webhook/claims';
@@ -63,7 +64,7 @@ function isAutomatic(context: IHookFunctions | IWebhookFunctions): boolean {
 function endpointSpec(context: IHookFunctions, kind: WebhookKind): EndpointSpec {
 	const selected = selectedActivities(context);
 	if (selected.size === 0) {
-		throw toNodeError(context, new Error('No activities are selected'));
+		throw parameterError(context, 'No activities are selected', 'Choose at least one activity category or single activity in the trigger, then activate the workflow again.');
 	}
 	const options = context.getNodeParameter('options', {}) as IDataObject;
 	const workflow = context.getWorkflow();

@@ -1,14 +1,8 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
+import type Stripe from 'stripe';
 
 import type { Activity } from '../shared/lifecycle/types';
 import { stripeClient, type StripeClientSettings } from '../shared/transport';
-
-interface CustomerObject {
-	id: string;
-	email?: string | null;
-	name?: string | null;
-	deleted?: boolean;
-}
 
 const COULD_NOT_FETCH = "Could not fetch the customer's email and name";
 
@@ -22,13 +16,13 @@ export async function enrichCustomers(context: IWebhookFunctions, activities: Ac
 	const missing = [...new Set(activities.filter((a) => a.customer.id && !a.customer.email).map((a) => a.customer.id as string))];
 	if (missing.length === 0) return activities;
 
-	const found = new Map<string, CustomerObject>();
+	const found = new Map<string, Stripe.Customer | Stripe.DeletedCustomer>();
 	const failures = new Map<string, string>();
 	try {
 		const stripe = await stripeClient(context, settings);
 		for (const id of missing) {
-			await stripe
-				.request<CustomerObject>('GET', `/v1/customers/${encodeURIComponent(id)}`)
+			await stripe.customers
+				.retrieve(id)
 				.then((customer) => found.set(id, customer))
 				.catch((error: Error) => failures.set(id, `${COULD_NOT_FETCH}: ${error.message}`));
 		}

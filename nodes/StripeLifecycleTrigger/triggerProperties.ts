@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { activityFilterProperties } from '../shared/descriptions/activityFilter';
+import { STRIPE_API_VERSION } from '../shared/transport/stripeClient';
 
 export const triggerProperties: INodeProperties[] = [
 	{
@@ -22,7 +23,7 @@ export const triggerProperties: INodeProperties[] = [
 		default: 'automatic',
 	},
 	{
-		displayName: 'In the Stripe Dashboard open Developers → Webhooks → Add endpoint, enter this node\'s production webhook URL, choose the events of the selected activities and API version 2026-10-28.endive, then paste the endpoint\'s signing secret below',
+		displayName: `In the Stripe Dashboard open Developers → Webhooks → Add endpoint, enter this node's production webhook URL, choose the events of the selected activities and API version ${STRIPE_API_VERSION}, then paste the endpoint's signing secret below`,
 		name: 'manualNotice',
 		type: 'notice',
 		default: '',

@@ -1,6 +1,6 @@
 import { applyFetched, planFetch, type Fetched, type FetchOptions, type FetchPlan, type PlaybookSubject } from '../shared/lifecycle/playbook/context';
 import type { PlaybookStep } from '../shared/lifecycle/playbook/steps';
-import type { StripeClient } from '../shared/transport/stripeClient';
+import type { StripeApi } from '../shared/transport/resources';
 
 /**
  * Runs the core's fetch plans (context.ts `planFetch`: at most one GET per item, with the
@@ -12,7 +12,7 @@ import type { StripeClient } from '../shared/transport/stripeClient';
 export class ContextFetcher {
 	private readonly answers = new Map<string, Promise<Fetched>>();
 
-	constructor(private readonly stripe: StripeClient) {}
+	constructor(private readonly stripe: StripeApi) {}
 
 	/** `subject` completed for `step`; unchanged when nothing is missing. */
 	async complete(step: PlaybookStep, subject: PlaybookSubject, options: FetchOptions): Promise<PlaybookSubject> {
@@ -24,7 +24,7 @@ export class ContextFetcher {
 		const key = requestKey(plan);
 		let answer = this.answers.get(key);
 		if (!answer) {
-			answer = this.stripe.request<Fetched>('GET', plan.path, { ...plan.query, ...(plan.expand.length > 0 ? { expand: plan.expand } : {}) });
+			answer = this.stripe.get(plan.path, { ...plan.query, ...(plan.expand.length > 0 ? { expand: plan.expand } : {}) });
 			// A failed request is not remembered: the next item that needs it tries again.
 			answer.catch(() => this.answers.delete(key));
 			this.answers.set(key, answer);

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { authenticationProperty } from '../shared/descriptions/authentication';
-
+import { keyOf, optionsFrom } from '../shared/execution/options';
 import { DEFAULT_OPT_OUT_METADATA_KEY } from '../shared/lifecycle/playbook/decide';
 
 /**
@@ -12,6 +12,13 @@ import { DEFAULT_OPT_OUT_METADATA_KEY } from '../shared/lifecycle/playbook/decid
 const PLACEHOLDER_HINT =
 	'Placeholders in double curly braces are filled per customer: {{firstName}}, {{name}}, {{email}}, {{brandName}}, {{senderName}}, {{signOff}}, {{planName}}, {{planPrice}}, {{billingPeriod}}, {{amount}}, {{invoiceNumber}}, {{invoiceUrl}}, {{attemptCount}}, {{nextRetryDate}}, {{trialEndDate}}, {{trialDaysLeft}}, {{periodEndDate}}, {{productUrl}}, {{billingPortalUrl}}, {{paymentUpdateUrl}}. Keep the field in Fixed mode: in Expression mode n8n would read the braces itself.';
 
+/** The Operation field's entries; the node keeps one handler per key (StripePlaybook.node.ts). */
+export const PLAYBOOK_OPERATIONS = {
+	runStep: {
+		option: { name: 'Run Step', action: 'Run a playbook step', description: 'Decide whether a lifecycle email applies to the item and compose it' },
+	},
+};
+
 export const playbookProperties: INodeProperties[] = [
 	authenticationProperty,
 	{
@@ -19,15 +26,8 @@ export const playbookProperties: INodeProperties[] = [
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{
-				name: 'Run Step',
-				value: 'runStep',
-				action: 'Run a playbook step',
-				description: 'Decide whether a lifecycle email applies to the item and compose it',
-			},
-		],
-		default: 'runStep',
+		options: optionsFrom(PLAYBOOK_OPERATIONS),
+		default: keyOf(PLAYBOOK_OPERATIONS, 'runStep'),
 	},
 	{
 		displayName: 'Step',

@@ -12,11 +12,10 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { runScenario, type RunningEmulator } from '../../emulator';
 import { corpusOf, nativeEvent, nativeSubscription } from '../fixtures/apiVersions';
-import type { N8nInstance } from '../../dev/n8n';
+import { chain, nodeOutput, noOperationNode, triggerNode, TRIGGER, type N8nInstance } from '../../dev/n8n';
 import { useStack } from '../support/stack';
 import { emulatorKeyCredential } from '../../dev/credentials';
 
-const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
 const OLD_VERSION = '2020-03-02';
 
 let n8n: N8nInstance;
@@ -25,8 +24,7 @@ let stripe: RunningEmulator;
 useStack((started) => ({ n8n, stripe } = started));
 
 async function activitiesOf(executionId: string): Promise<IDataObject[]> {
-	const details = await n8n.getExecution(executionId);
-	return (details.data.resultData.runData[TRIGGER_NAME]?.[0]?.data?.main[0] ?? []).map((item) => item.json);
+	return (await nodeOutput(n8n, executionId, TRIGGER))[0] ?? [];
 }
 
 describe('Stripe Lifecycle Trigger in n8n, on an endpoint of API version 2020-03-02', () => {
@@ -40,23 +38,14 @@ describe('Stripe Lifecycle Trigger in n8n, on an endpoint of API version 2020-03
 			enabled_events: ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'customer.subscription.trial_will_end'],
 		});
 		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
-		const workflowId = await n8n.importWorkflow({
-			name: 'e2e api versions',
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER_NAME,
-					type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: { categories: ['trial', 'subscription'], activities: [], webhookRegistration: 'manual', signingSecret: endpoint.secret, fetchCustomer: false },
-					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
-				},
-				{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} },
-			],
-			connections: { [TRIGGER_NAME]: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
+		const trigger = triggerNode(credential, webhookId, {
+			categories: ['trial', 'subscription'],
+			activities: [],
+			webhookRegistration: 'manual',
+			signingSecret: endpoint.secret ?? '',
+			fetchCustomer: false,
 		});
+		const workflowId = await n8n.importWorkflow(chain('e2e api versions', [trigger, noOperationNode()]));
 		await n8n.activateWorkflow(workflowId);
 
 		// Stripe's own 2020-03-02 example subscription, created and then deleted, signed as Stripe signs.

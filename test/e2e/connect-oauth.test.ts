@@ -3,19 +3,15 @@
  * emulator consents for a new connected account and redirects to n8n's callback, n8n trades the
  * code for a token; a Stripe Lifecycle node then reads that account's profiles with it.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 
 import { CREDENTIAL_BLANKING_VALUE, type IDataObject } from 'n8n-workflow';
 
 import type { RunningEmulator } from '../../emulator';
-import type { N8nInstance } from '../../dev/n8n';
+import { chain, lifecycleNode, webhookNode, type N8nInstance } from '../../dev/n8n';
 import { emulatorConnectCredential } from '../../dev/credentials';
-import { startListener } from '../support/listener';
+import { receivedAfterRedirect, startListener } from '../support/listener';
 import { useStack } from '../support/stack';
-
-const PACKAGE = 'n8n-nodes-stripe-lifecycle';
 
 let n8n: N8nInstance;
 let stripe: RunningEmulator;
@@ -34,32 +30,20 @@ async function authorizeInBrowser(credentialId: string): Promise<string> {
 
 async function runGetManyProfiles(credential: { id: string; name: string }): Promise<{ status: number; body: unknown; workflowId: string }> {
 	const path = `connect-${randomBytes(6).toString('hex')}`;
-	const workflowId = await n8n.importWorkflow({
-		name: `e2e connect ${path}`,
-		nodes: [
+	const workflowId = await n8n.importWorkflow(
+		chain(`e2e connect ${path}`, [
+			webhookNode(path),
 			{
-				id: randomUUID(),
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				position: [0, 0],
-				webhookId: randomUUID(),
-				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
-			},
-			{
-				id: randomUUID(),
-				name: 'Stripe Lifecycle',
-				type: `${PACKAGE}.stripeLifecycle`,
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: { authentication: 'connectOAuth2', resource: 'customer', operation: 'getMany', returnAll: true, options: { includePayments: false } },
+				...lifecycleNode(
+					credential,
+					{ authentication: 'connectOAuth2', resource: 'customer', operation: 'getMany', returnAll: true, options: { includePayments: false } },
+					'stripeConnectOAuth2Api',
+				),
 				// Continue on fail, so a rejected token comes back as the node's error item.
 				onError: 'continueRegularOutput',
-				credentials: { stripeConnectOAuth2Api: { id: credential.id, name: credential.name } },
 			},
-		],
-		connections: { Webhook: { main: [[{ node: 'Stripe Lifecycle', type: 'main', index: 0 }]] } },
-	});
+		]),
+	);
 	await n8n.activateWorkflow(workflowId);
 	const response = await fetch(n8n.webhookUrl(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 	return { status: response.status, body: await response.json(), workflowId };
@@ -128,17 +112,9 @@ it('never lets n8n send the platform secret key or an access token outside the U
 			expect(await test({ apiBaseUrl })).toEqual({ status: 'Error', message: 'ERR_INVALID_URL' });
 		}
 		// An allowed URL that redirects elsewhere: the test request follows it without the token.
-		const elsewhere = await startListener();
-		const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
-		await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
-		try {
-			await test({ apiBaseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
-			expect(elsewhere.received.length).toBeGreaterThan(0);
-			expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
-		} finally {
-			redirecting.close();
-			await elsewhere.close();
-		}
+		const redirected = await receivedAfterRedirect(async (apiBaseUrl) => await test({ apiBaseUrl }));
+		expect(redirected.length).toBeGreaterThan(0);
+		expect(redirected.map((request) => request.headers.authorization)).toEqual(redirected.map(() => undefined));
 
 		expect(listener.received).toEqual([]);
 		expect(n8n.logs()).not.toContain(stripe.keys.secretTest);

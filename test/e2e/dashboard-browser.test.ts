@@ -1,7 +1,7 @@
 /**
  * The Dashboard operation's page, rendered from the emulator's demo account and opened in
  * headless Chromium: it must draw without console errors and without a single network request
- * (PRODUCT.md §8: no external scripts or fonts), and its own Content-Security-Policy must stop any
+ * (docs/METRICS.md: no external scripts or fonts), and its own Content-Security-Policy must stop any
  * script or request that slipped into it. The screenshot lands in .tmp/dashboard.png.
  */
 import { existsSync, mkdirSync } from 'fs';

@@ -3,14 +3,12 @@
  * `.n8n/nodes`, n8n loads its types, and workflows using them import, activate and run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CREDENTIAL_BLANKING_VALUE, type IConnections, type IDataObject, type INode } from 'n8n-workflow';
+import { CREDENTIAL_BLANKING_VALUE, type IDataObject } from 'n8n-workflow';
 import { REQUIRED_PERMISSIONS } from '../../nodes/shared/transport/permissions';
 import type { RunningEmulator } from '../../emulator';
-import { declaredTypes, type N8nInstance } from '../../dev/n8n';
+import { chain, declaredTypes, lifecycleNode, webhookNode, type N8nInstance } from '../../dev/n8n';
 import { emulatorKeyCredential } from '../../dev/credentials';
-import { startListener } from '../support/listener';
+import { receivedAfterRedirect, startListener } from '../support/listener';
 import { useStack } from '../support/stack';
 
 const PACKAGE = 'n8n-nodes-stripe-lifecycle';
@@ -22,27 +20,6 @@ useStack((started) => ({ n8n, stripe } = started));
 
 function uniquePath(purpose: string): string {
 	return `${purpose}-${randomBytes(6).toString('hex')}`;
-}
-
-/** A production Webhook that answers with the last node's output. */
-function webhookNode(path: string): INode {
-	return {
-		id: randomUUID(),
-		name: 'Webhook',
-		type: 'n8n-nodes-base.webhook',
-		typeVersion: 2,
-		position: [0, 0],
-		webhookId: randomUUID(),
-		parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
-	};
-}
-
-function chain(...nodeNames: string[]): IConnections {
-	const connections: IConnections = {};
-	for (let index = 1; index < nodeNames.length; index++) {
-		connections[nodeNames[index - 1]] = { main: [[{ node: nodeNames[index], type: 'main', index: 0 }]] };
-	}
-	return connections;
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
@@ -75,9 +52,8 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 
 	it('imports, activates and runs a webhook workflow, recording its execution', async () => {
 		const path = uniquePath('echo');
-		const workflowId = await n8n.importWorkflow({
-			name: 'e2e echo',
-			nodes: [
+		const workflowId = await n8n.importWorkflow(
+			chain('e2e echo', [
 				webhookNode(path),
 				{
 					id: randomUUID(),
@@ -90,9 +66,8 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 						options: {},
 					},
 				},
-			],
-			connections: chain('Webhook', 'Echo'),
-		});
+			]),
+		);
 		await n8n.activateWorkflow(workflowId);
 
 		const response = await postJson(n8n.webhookUrl(path), { ping: 'pong' });
@@ -108,22 +83,12 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 		const apiKey = stripe.keys.secretTest;
 		const credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, apiKey));
 		const path = uniquePath('check-permissions');
-		const workflowId = await n8n.importWorkflow({
-			name: 'e2e check permissions',
-			nodes: [
+		const workflowId = await n8n.importWorkflow(
+			chain('e2e check permissions', [
 				webhookNode(path),
-				{
-					id: randomUUID(),
-					name: 'Stripe Lifecycle',
-					type: `${PACKAGE}.stripeLifecycle`,
-					typeVersion: 1,
-					position: [200, 0],
-					parameters: { resource: 'account', operation: 'checkPermissions' },
-					credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
-				},
-			],
-			connections: chain('Webhook', 'Stripe Lifecycle'),
-		});
+				lifecycleNode(credential, { resource: 'account', operation: 'checkPermissions' }),
+			]),
+		);
 		await n8n.activateWorkflow(workflowId);
 
 		const response = await postJson(n8n.webhookUrl(path), {});
@@ -170,17 +135,9 @@ describe(`${PACKAGE} installed from its tarball into n8n`, () => {
 			});
 
 			// An allowed URL that redirects elsewhere: the test request follows it without the key.
-			const elsewhere = await startListener();
-			const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
-			await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
-			try {
-				await test({ baseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` });
-				expect(elsewhere.received.length).toBeGreaterThan(0);
-				expect(elsewhere.received.map((request) => request.headers.authorization)).toEqual(elsewhere.received.map(() => undefined));
-			} finally {
-				redirecting.close();
-				await elsewhere.close();
-			}
+			const redirected = await receivedAfterRedirect(async (baseUrl) => await test({ baseUrl }));
+			expect(redirected.length).toBeGreaterThan(0);
+			expect(redirected.map((request) => request.headers.authorization)).toEqual(redirected.map(() => undefined));
 
 			expect(listener.received).toEqual([]);
 			expect(n8n.logs()).not.toContain(apiKey);

@@ -10,17 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { IDataObject } from 'n8n-workflow';
-
 import { runScenario, type RunningEmulator } from '../../emulator';
-import type { N8nInstance } from '../../dev/n8n';
+import { chain, nodeOutput, playbookNode, PLAYBOOK, sendEmailNode, triggerNode, type N8nInstance } from '../../dev/n8n';
 import { useStack } from '../support/stack';
 import { emulatorKeyCredential } from '../../dev/credentials';
 import { startInbox, type Inbox } from '../../dev/smtpInbox';
 
-const TRIGGER = 'Stripe Lifecycle Trigger';
-const PLAYBOOK = 'Stripe Playbook';
-const SEND_EMAIL = 'Send Email';
 const FROM = 'Anna from Acme <anna@acme.test>';
 
 let n8n: N8nInstance;
@@ -37,16 +32,11 @@ afterAll(async () => {
 	await inbox?.close();
 });
 
-async function outputsOf(executionId: string, node: string): Promise<IDataObject[][]> {
-	const details = await n8n.getExecution(executionId);
-	return (details.data.resultData.runData[node]?.[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
-}
-
 /** Waits for the workflow's `count`-th execution and checks that the Playbook sent its item to Skip as already_sent. */
 async function expectSkippedAsAlreadySent(workflowId: string, count: number, customerId: string): Promise<void> {
 	const executions = await n8n.waitForExecutions(workflowId, count);
 	const latest = executions.reduce((a, b) => (Number(b.id) > Number(a.id) ? b : a));
-	const [send, skip] = await outputsOf(latest.id, PLAYBOOK);
+	const [send, skip] = await nodeOutput(n8n, latest.id, PLAYBOOK);
 	expect(latest.status).toBe('success');
 	expect(send).toEqual([]);
 	expect(skip).toEqual([expect.objectContaining({ reason: 'already_sent', dedupeKey: `playbook:welcome:${customerId}` })]);
@@ -63,53 +53,14 @@ async function activeWelcomeWorkflow(name: string): Promise<string> {
 		secure: false,
 		disableStartTls: true,
 	});
-	const webhookId = randomUUID();
-	const workflowId = await n8n.importWorkflow({
-		name,
-		nodes: [
-			{
-				id: randomUUID(),
-				name: TRIGGER,
-				type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId,
-				parameters: { categories: ['trial'], activities: [] },
-				credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
-			},
-			{
-				id: randomUUID(),
-				name: PLAYBOOK,
-				type: 'n8n-nodes-stripe-lifecycle.stripePlaybook',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test' },
-				credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
-			},
-			{
-				id: randomUUID(),
-				name: SEND_EMAIL,
-				type: 'n8n-nodes-base.emailSend',
-				typeVersion: 2.1,
-				position: [400, 0],
-				parameters: {
-					fromEmail: FROM,
-					toEmail: '={{ $json.to }}',
-					subject: '={{ $json.subject }}',
-					emailFormat: 'both',
-					text: '={{ $json.text }}',
-					html: '={{ $json.html }}',
-					options: { appendAttribution: false },
-				},
-				credentials: { smtp: { id: smtpCredential.id, name: smtpCredential.name } },
-			},
-		],
-		connections: {
-			[TRIGGER]: { main: [[{ node: PLAYBOOK, type: 'main', index: 0 }]] },
-			// Only the Send output is wired; Skip items end here.
-			[PLAYBOOK]: { main: [[{ node: SEND_EMAIL, type: 'main', index: 0 }], []] },
-		},
-	});
+	// Only the Send output is wired; Skip items end at the Playbook.
+	const workflowId = await n8n.importWorkflow(
+		chain(name, [
+			triggerNode(stripeCredential, randomUUID(), { categories: ['trial'], activities: [] }),
+			playbookNode(stripeCredential, { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test' }),
+			sendEmailNode(smtpCredential, { fromEmail: FROM, emailFormat: 'both', text: '={{ $json.text }}', html: '={{ $json.html }}' }),
+		]),
+	);
 	await n8n.activateWorkflow(workflowId);
 	return workflowId;
 }
@@ -168,7 +119,7 @@ describe('welcome playbook: trigger → Stripe Playbook → Send Email over SMTP
 		for (const customer of customers) runScenario(stripe, 'trial_started', { customer });
 		await stripe.settleDeliveries();
 		const executions = await n8n.waitForExecutions(workflowId, customers.length);
-		const outputs = await Promise.all(executions.map((execution) => outputsOf(execution.id, PLAYBOOK)));
+		const outputs = await Promise.all(executions.map((execution) => nodeOutput(n8n, execution.id, PLAYBOOK)));
 
 		expect(executions.map((execution) => execution.status)).toEqual(customers.map(() => 'success'));
 		expect(outputs.map(([send]) => send)).toEqual(customers.map(() => []));

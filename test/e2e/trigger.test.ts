@@ -12,11 +12,10 @@ import Stripe from 'stripe';
 import type { IDataObject } from 'n8n-workflow';
 
 import { runScenario, type RunningEmulator, type ScenarioName } from '../../emulator';
-import type { N8nInstance } from '../../dev/n8n';
+import { chain, nodeOutput, noOperationNode, triggerNode, TRIGGER, type N8nInstance } from '../../dev/n8n';
 import { useStack } from '../support/stack';
 import { emulatorKeyCredential } from '../../dev/credentials';
 
-const TRIGGER_NAME = 'Stripe Lifecycle Trigger';
 /** The activities the workflow listens to; anything else the emulator delivers must be acknowledged without an execution. */
 const SELECTED_ACTIVITIES = ['trial.started', 'trial.converted', 'invoice.payment_failed', 'charge.refunded'];
 
@@ -27,30 +26,13 @@ useStack((started) => ({ n8n, stripe } = started));
 
 /** Activities the trigger emitted in one execution. */
 async function activitiesOf(executionId: string): Promise<IDataObject[]> {
-	const details = await n8n.getExecution(executionId);
-	return (details.data.resultData.runData[TRIGGER_NAME]?.[0]?.data?.main[0] ?? []).map((item) => item.json);
+	return (await nodeOutput(n8n, executionId, TRIGGER))[0] ?? [];
 }
 
 /** A workflow of the trigger (listening to `activities`) and a No Operation node, imported into n8n. */
 async function importTriggerWorkflow(name: string, activities: string[], credential: { id: string; name: string }): Promise<{ workflowId: string; webhookId: string }> {
 	const webhookId = randomUUID();
-	const workflowId = await n8n.importWorkflow({
-		name,
-		nodes: [
-			{
-				id: randomUUID(),
-				name: TRIGGER_NAME,
-				type: 'n8n-nodes-stripe-lifecycle.stripeLifecycleTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId,
-				parameters: { categories: [], activities },
-				credentials: { stripeRestrictedKeyApi: { id: credential.id, name: credential.name } },
-			},
-			{ id: randomUUID(), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0], parameters: {} },
-		],
-		connections: { [TRIGGER_NAME]: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
-	});
+	const workflowId = await n8n.importWorkflow(chain(name, [triggerNode(credential, webhookId, { categories: [], activities }), noOperationNode()]));
 	return { workflowId, webhookId };
 }
 

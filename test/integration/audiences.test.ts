@@ -1,5 +1,5 @@
 /**
- * Audience → Get Members against the demo account: every audience of PRODUCT.md §7, members and
+ * Audience → Get Members against the demo account: every audience of docs/PROFILES.md, members and
  * count, equals the rule applied to independently computed profiles (support/expectations.ts).
  * Boundary customers are built with the emulator's billing engine at exact offsets from its
  * frozen clock, which is also the node's "now" (see support/demoAccount.ts).
@@ -63,7 +63,7 @@ function major(amount: Amount | null): number {
 
 const epoch = (value: unknown) => (typeof value === 'string' ? Date.parse(value) / 1000 : null);
 
-/** PRODUCT.md §7 as plain predicates over the independently built profiles. */
+/** docs/PROFILES.md as plain predicates over the independently built profiles. */
 const RULES: Record<string, { parameter?: [string, number]; member: (profile: Record<string, unknown>, now: number) => boolean }> = {
 	trialing: { member: (p) => p.status === 'trialing' },
 	trial_ending_soon: {

@@ -3,7 +3,7 @@
  * record of what happened: every event it emitted in the window, turned into activities by the
  * same `toActivities` the trigger uses. Inside the Events API's 30 days the two must agree
  * exactly; before that the node can only rebuild what objects still show, and each kind of
- * activity it cannot rebuild is named below (PRODUCT.md §8 and backfill.ts list them).
+ * activity it cannot rebuild is named below (docs/ACTIVITIES.md and backfill.ts list them).
  */
 import { NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-workflow';
 

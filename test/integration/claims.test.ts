@@ -6,6 +6,7 @@
 import Stripe from 'stripe';
 
 import { StripeApiError } from '../../nodes/shared/transport/errors';
+import { stripeApi, type StripeApi } from '../../nodes/shared/transport/resources';
 import { StripeClient } from '../../nodes/shared/transport/stripeClient';
 import { MANAGED_BY } from '../../nodes/shared/webhook/endpoints';
 import { CLAIM_METADATA_KEY, claimEndpointFor, claimIdempotencyKey, claimOnce } from '../../nodes/shared/webhook/claims';
@@ -17,7 +18,7 @@ const DAY_SECONDS = 24 * 3600;
 let emulator: RunningEmulator;
 /** Stripe's own client against the emulator: endpoints as the trigger (or a user) left them. */
 let dashboard: Stripe;
-let stripe: StripeClient;
+let stripe: StripeApi;
 
 beforeAll(async () => {
 	emulator = await startEmulator();
@@ -34,8 +35,8 @@ beforeEach(() => {
 });
 
 /** The package's transport over plain fetch, with short back-offs so retried faults settle quickly. */
-function clientFor(apiKey: string): StripeClient {
-	return new StripeClient({
+function clientFor(apiKey: string): StripeApi {
+	return stripeApi(new StripeClient({
 		baseUrl: emulator.url,
 		mode: 'test',
 		accountKey: 'claims-test',
@@ -49,7 +50,7 @@ function clientFor(apiKey: string): StripeClient {
 			});
 			return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
 		},
-	});
+	}));
 }
 
 function managedMetadata(workflowId: string, kind = 'production'): Record<string, string> {

@@ -253,8 +253,8 @@ class HarnessTrigger implements INodeType {
 			async create(this: IHookFunctions): Promise<boolean> {
 				const stripe = await stripeClient(this);
 				try {
-					const endpoint = await stripe.request<{ id: string; secret: string }>('POST', '/v1/webhook_endpoints', {
-						url: this.getNodeWebhookUrl('default'),
+					const endpoint = await stripe.webhookEndpoints.create({
+						url: String(this.getNodeWebhookUrl('default')),
 						enabled_events: ['*'],
 					});
 					Object.assign(this.getWorkflowStaticData('node'), { endpointId: endpoint.id, secret: endpoint.secret });
@@ -266,7 +266,7 @@ class HarnessTrigger implements INodeType {
 			async delete(this: IHookFunctions): Promise<boolean> {
 				const staticData = this.getWorkflowStaticData('node');
 				const stripe = await stripeClient(this);
-				await stripe.request('DELETE', `/v1/webhook_endpoints/${String(staticData.endpointId)}`);
+				await stripe.webhookEndpoints.del(String(staticData.endpointId));
 				delete staticData.endpointId;
 				delete staticData.secret;
 				return true;

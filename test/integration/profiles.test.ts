@@ -2,7 +2,7 @@
  * Customer → Get Profile and Get Many Profiles against the emulator's demo account (~200
  * customers), each profile checked field by field against an expectation computed from the
  * emulator's own stored objects (support/expectations.ts), and the request log checked for the
- * promise of PRODUCT.md §6: list calls only, never one call per customer.
+ * promise of docs/PROFILES.md: list calls only, never one call per customer.
  */
 import { NodeApiError, NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-workflow';
 
@@ -43,6 +43,11 @@ function oneCustomerPerStatus(): Map<ExpectedStatus, string> {
 		if (!chosen.has(status)) chosen.set(status, customer.id);
 	}
 	return chosen;
+}
+
+/** Stripe's list order: newest first, ties by id descending. */
+function newestFirst<T extends { id: string; created: number }>(customers: T[]): T[] {
+	return [...customers].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
 }
 
 function byIdParameter(value: string) {
@@ -144,6 +149,31 @@ describe('Customer → Get Many Profiles', () => {
 		const [items] = await run({ operation: 'getMany', returnAll: false, limit: 7 });
 
 		expect(items).toHaveLength(7);
+		for (const item of items) expect(comparableProfile(item.json)).toEqual(expectedProfile(dataset(), String(item.json.id)));
+	});
+
+	it('reads only the newest customers and what was made since for a Limit, far fewer calls than the whole account', async () => {
+		await run({ operation: 'getMany', returnAll: true });
+		const wholeAccount = demo.emulator.requestLog().length;
+		demo.emulator.clearRequestLog();
+
+		const [items] = await run({ operation: 'getMany', returnAll: false, limit: 5 });
+
+		expect(items.map((item) => item.json.id)).toEqual(newestFirst(liveCustomers(dataset())).slice(0, 5).map((customer) => customer.id));
+		for (const item of items) expect(comparableProfile(item.json)).toEqual(expectedProfile(dataset(), String(item.json.id)));
+		const counts = requestsByPath(demo.emulator);
+		expect([...counts.keys()].filter((path) => !LISTED_PATHS.includes(path))).toEqual([]);
+		const limited = [...counts.values()].reduce((sum, count) => sum + count, 0);
+		expect(limited).toBeLessThan(wholeAccount / 4);
+	});
+
+	it('walks on past a Limit\'s first customers until enough of them have the selected status', async () => {
+		const expected = newestFirst(liveCustomers(dataset())).filter((customer) => expectedStatus(dataset(), customer.id) === 'canceled');
+		expect(expected.length).toBeGreaterThan(3);
+
+		const [items] = await run({ operation: 'getMany', returnAll: false, limit: 3, filters: { status: ['canceled'] } });
+
+		expect(items.map((item) => item.json.id)).toEqual(expected.slice(0, 3).map((customer) => customer.id));
 		for (const item of items) expect(comparableProfile(item.json)).toEqual(expectedProfile(dataset(), String(item.json.id)));
 	});
 

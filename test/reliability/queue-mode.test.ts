@@ -13,16 +13,16 @@
  * or RELIABILITY_QUEUE=1. Each run uses its own database (dropped afterwards) and Bull prefix.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import Stripe from 'stripe';
 
 import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
-import { N8N_START_TIMEOUT_MS, startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../../dev/n8n';
+import { importActive, N8N_START_TIMEOUT_MS, playbookNode, sendEmailNode, startN8n, type ExecutionSummary, type N8nExtraProcess, type N8nInstance } from '../../dev/n8n';
 import { startInbox, type Inbox } from '../../dev/smtpInbox';
-import { countBy, eventIdsOf, FULL, recordFigures } from './support';
+import { countBy, eventIdsOf, FULL, recordFigures, RETRY_SCHEDULE_MS, STORM_CONCURRENCY } from './support';
 import { allExecutions, settleExecutions, sleep, triggerWorkflow } from '../../dev/n8n/load';
 import { emulatorKeyCredential } from '../../dev/credentials';
 
@@ -34,12 +34,7 @@ const DUPLICATE_SHARE = 0.2;
 /** Deliveries sent at the same moment to both webhook-serving processes: the race the trigger cannot see. */
 const RACED = 30;
 const DOWNTIME_TRIALS = 30;
-/** Deliveries in flight at once, as in the single-process storm (see webhook-n8n.test.ts). */
-const STORM_CONCURRENCY = 50;
-const RETRY_SCHEDULE_MS = [2000, 4000, 8000, 15_000, 30_000, 60_000];
 const SETTLE_QUIET_MS = 60_000;
-const PLAYBOOK = 'Stripe Playbook';
-const SEND_EMAIL = 'Send Email';
 
 const describeQueue = ENABLED ? describe : describe.skip;
 
@@ -161,29 +156,17 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 		await startWorkersAndWebhookProcessor();
 		const stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 		const smtp = await n8n.createCredential('smtp', 'Local SMTP', { user: '', password: '', host: '127.0.0.1', port: inbox.port, secure: false, disableStartTls: true });
-		const { workflow, webhookId } = triggerWorkflow(stripeCredential, ['trial.started'], [
-			{
-				id: randomUUID(),
-				name: PLAYBOOK,
-				type: 'n8n-nodes-stripe-lifecycle.stripePlaybook',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test', guardAcrossProcesses: true },
-				credentials: { stripeRestrictedKeyApi: { id: stripeCredential.id, name: stripeCredential.name } },
-			},
-			{
-				id: randomUUID(),
-				name: SEND_EMAIL,
-				type: 'n8n-nodes-base.emailSend',
-				typeVersion: 2.1,
-				position: [400, 0],
-				parameters: { fromEmail: 'anna@acme.test', toEmail: '={{ $json.to }}', subject: '={{ $json.subject }}', emailFormat: 'text', text: '={{ $json.text }}', options: { appendAttribution: false } },
-				credentials: { smtp: { id: smtp.id, name: smtp.name } },
-			},
-		], { exactlyOnceAcrossProcesses: true });
-		workflowId = await n8n.importWorkflow(workflow);
+		const { workflow, webhookId } = triggerWorkflow(
+			stripeCredential,
+			['trial.started'],
+			[
+				playbookNode(stripeCredential, { step: 'welcome', brandName: 'Acme', senderName: 'Anna', productUrl: 'https://app.acme.test', guardAcrossProcesses: true }),
+				sendEmailNode(smtp, { fromEmail: 'anna@acme.test', emailFormat: 'text', text: '={{ $json.text }}' }),
+			],
+			{ exactlyOnceAcrossProcesses: true },
+		);
+		workflowId = await importActive(n8n, workflow);
 		webhookPath = `/webhook/${webhookId}/webhook`;
-		await n8n.activateWorkflow(workflowId);
 		rememberSecrets();
 	}, N8N_START_TIMEOUT_MS);
 

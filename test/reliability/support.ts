@@ -5,16 +5,27 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import type { IDataObject } from 'n8n-workflow';
-
-import type { ExecutionSummary, N8nInstance } from '../../dev/n8n';
-import { runPool, TRIGGER } from '../../dev/n8n/load';
+import { nodeOutput, TRIGGER, type ExecutionSummary, type N8nInstance } from '../../dev/n8n';
+import { runPool } from '../../dev/n8n/load';
 import { REPO_ROOT } from '../../dev/n8n/package';
 
 /** Heavier variants (10,000 hostile requests instead of 2,000, 100 real activation cycles) run with RELIABILITY_FULL=1. */
 export const FULL = process.env.RELIABILITY_FULL === '1';
 
 export const FIGURES_FILE = join(REPO_ROOT, '.tmp', 'reliability.json');
+
+/**
+ * Deliveries in flight at once. Stripe sends in parallel, but not 1,200 requests in the same instant;
+ * released all at once, a single n8n on SQLite timed out on its database write lock and stored
+ * executions as error/crashed (see docs/RELIABILITY.md), which is n8n's limit, not the trigger's.
+ */
+export const STORM_CONCURRENCY = 50;
+
+/**
+ * Stripe retries over three days; here the same shape in seconds, long enough (about two minutes)
+ * to span an n8n restart, so "none lost" is about the package, not about a too-short schedule.
+ */
+export const RETRY_SCHEDULE_MS = [2000, 4000, 8000, 15_000, 30_000, 60_000];
 
 export interface ScenarioFigures {
 	scenario: string;
@@ -87,9 +98,8 @@ export function portOf(n8n: N8nInstance): number {
 export async function eventIdsOf(n8n: N8nInstance, executions: ExecutionSummary[]): Promise<string[]> {
 	const ids: string[] = [];
 	await runPool(executions.length, 8, async (index) => {
-		const details = await n8n.getExecution(executions[index].id);
-		const items = details.data.resultData.runData[TRIGGER]?.[0]?.data?.main[0] ?? [];
-		ids.push(...new Set(items.map((item) => String((item.json as IDataObject).eventId))));
+		const [items = []] = await nodeOutput(n8n, executions[index].id, TRIGGER);
+		ids.push(...new Set(items.map((item) => String(item.eventId))));
 	});
 	return ids;
 }

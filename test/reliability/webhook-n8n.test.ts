@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import type Stripe from 'stripe';
 
 import { startEmulator, type RunningEmulator } from '../../emulator';
-import { N8N_START_TIMEOUT_MS, startN8n, type CredentialReference, type N8nInstance } from '../../dev/n8n';
+import { importActive, N8N_START_TIMEOUT_MS, startN8n, type CredentialReference, type N8nInstance } from '../../dev/n8n';
 import { hostileRequest, send, type HostileContext } from './hostile';
-import { countBy, eventIdsOf, FULL, pidListeningOn, portOf, recordFigures, rssMb } from './support';
+import { countBy, eventIdsOf, FULL, pidListeningOn, portOf, recordFigures, RETRY_SCHEDULE_MS, rssMb, STORM_CONCURRENCY } from './support';
 import { allExecutions, runPool, settleExecutions, sleep, triggerWorkflow } from '../../dev/n8n/load';
 import { emulatorKeyCredential } from '../../dev/credentials';
 
@@ -31,12 +31,6 @@ const HOSTILE_CONCURRENCY = 32;
 /** The issue's 1,000 in the full run; 250 keep `npm test` near its time budget (the 1,000 took almost 4 minutes). */
 const STORM_EVENTS = FULL ? 1000 : 250;
 const STORM_DUPLICATE_SHARE = 0.2;
-/**
- * Deliveries in flight at once. Stripe sends in parallel, but not 1,200 requests in the same instant;
- * released all at once, a single n8n on SQLite timed out on its database write lock and stored
- * executions as error/crashed (see docs/RELIABILITY.md), which is n8n's limit, not the trigger's.
- */
-const STORM_CONCURRENCY = 50;
 const DOWNTIME_EVENTS = 50;
 /** Real activate/deactivate cycles through n8n's REST API; the in-process suite runs 100 of the trigger's own. */
 const CHURN_CYCLES = FULL ? 100 : 10;
@@ -58,11 +52,6 @@ const OUTBOX_POLL_MS = 15_000;
 const SETTLE_MARGIN_MS = 60_000;
 /** With no endpoint wanting the event, the emulator delivers nothing; this bounds the wait for it. */
 const FIRST_DELIVERY_TIMEOUT_MS = 30_000;
-/**
- * Stripe retries over three days; here the same shape in seconds, long enough (about two minutes)
- * to span an n8n restart, so "none lost" is about the package, not about a too-short schedule.
- */
-const RETRY_SCHEDULE_MS = [2000, 4000, 8000, 15_000, 30_000, 60_000];
 
 let stripe: RunningEmulator;
 let n8n: N8nInstance;
@@ -97,8 +86,7 @@ beforeAll(async () => {
 	n8n = await startN8n({ userFolder });
 	credential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe emulator', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 	const { workflow } = triggerWorkflow(credential, ['customer.created']);
-	workflowId = await n8n.importWorkflow(workflow);
-	await n8n.activateWorkflow(workflowId);
+	workflowId = await importActive(n8n, workflow);
 	rememberSecrets();
 }, N8N_START_TIMEOUT_MS);
 

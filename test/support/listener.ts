@@ -25,3 +25,20 @@ export async function startListener(): Promise<Listener> {
 		},
 	};
 }
+
+/**
+ * Runs `send` against a server on loopback that redirects every request to a listener elsewhere,
+ * and returns what that listener received: where a redirect would carry a key or token.
+ */
+export async function receivedAfterRedirect(send: (url: string) => Promise<unknown>): Promise<Listener['received']> {
+	const elsewhere = await startListener();
+	const redirecting = createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end());
+	await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+	try {
+		await send(`http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`);
+		return elsewhere.received;
+	} finally {
+		redirecting.close();
+		await elsewhere.close();
+	}
+}

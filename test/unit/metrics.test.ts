@@ -1,69 +1,33 @@
 import type Stripe from 'stripe';
 
-import { stripeResources } from '../fixtures/stripeObjects';
+import { stripeFixture } from '../fixtures/stripeObjects';
+import { day, event, iso, item, price as planPrice, subscription as activeSubscription } from './support/stripeBuilders';
 
 import { toActivities } from '../../nodes/shared/lifecycle/activities';
 import { SaasMetricsBuilder, convertTotals, type SaasMetricsOptions } from '../../nodes/shared/lifecycle/metrics';
 import { money } from '../../nodes/shared/lifecycle/money';
 import type { Activity, SaasReport, SaasSnapshot } from '../../nodes/shared/lifecycle/types';
 
-/** Stripe's example objects (MIT); each case overrides only what it is about. */
-const resources = stripeResources as Record<string, any>;
-const clone = <T>(value: unknown): T => structuredClone(value) as T;
-
-const day = 24 * 60 * 60;
-const utc = (iso: string) => Date.parse(iso) / 1000;
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+const utc = (isoDate: string) => Date.parse(isoDate) / 1000;
 
 /** October 2025, 30 days: [Oct 1, Oct 31) UTC. */
 const from = utc('2025-10-01T00:00:00Z');
 const to = utc('2025-10-31T00:00:00Z');
 const now = to;
 
-function price(overrides: Omit<Partial<Stripe.Price>, 'recurring'> & { recurring?: Partial<Stripe.Price.Recurring> } = {}): Stripe.Price {
-	const base = clone<Stripe.Price>(resources.subscription.items.data[0].price);
-	const { recurring, ...rest } = overrides;
-	return {
-		...base,
-		id: 'price_plan',
-		product: 'prod_plan',
-		unit_amount_decimal: null,
-		// The fixture's package pricing would divide every quantity by ~1.6e9.
-		transform_quantity: null,
-		...rest,
-		recurring: { ...(base.recurring as Stripe.Price.Recurring), ...recurring },
-	};
-}
-
-function item(itemPrice: Stripe.Price, quantity = 1): Stripe.SubscriptionItem {
-	return { ...clone<Stripe.SubscriptionItem>(resources.subscription.items.data[0]), id: `si_${itemPrice.id}`, price: itemPrice, quantity, discounts: [] };
+/** A plan price; the fixture's package pricing is off (it would divide every quantity by ~1.6e9). */
+function price({ recurring, ...overrides }: Omit<Partial<Stripe.Price>, 'recurring'> & { recurring?: Partial<Stripe.Price.Recurring> } = {}): Stripe.Price {
+	return { ...planPrice('price_plan', 2000, 'usd', recurring), product: 'prod_plan', ...overrides };
 }
 
 const monthly = (amount: number, currency = 'usd') => [item(price({ unit_amount: amount, currency }))];
 
 let sequence = 0;
 
-/** An active subscription that started 60 days before the period, worth `items`. */
+/** An active subscription of its own customer that started 60 days before the period, worth `items`. */
 function subscription(items: Stripe.SubscriptionItem[], overrides: Partial<Stripe.Subscription> = {}): Stripe.Subscription {
-	const base = clone<Stripe.Subscription>(resources.subscription);
 	sequence += 1;
-	return {
-		...base,
-		id: `sub_${sequence}`,
-		customer: `cus_${sequence}`,
-		status: 'active',
-		currency: items[0]?.price.currency ?? 'usd',
-		start_date: from - 60 * day,
-		discounts: [],
-		cancel_at: null,
-		cancel_at_period_end: false,
-		canceled_at: null,
-		ended_at: null,
-		trial_start: null,
-		trial_end: null,
-		items: { ...base.items, data: items },
-		...overrides,
-	};
+	return activeSubscription({ id: `sub_${sequence}`, customer: `cus_${sequence}`, start_date: from - 60 * day, ...overrides }, items);
 }
 
 function ended(at: number, overrides: Partial<Stripe.Subscription> = {}): Partial<Stripe.Subscription> {
@@ -72,10 +36,10 @@ function ended(at: number, overrides: Partial<Stripe.Subscription> = {}): Partia
 
 function discount(coupon: Partial<Stripe.Coupon>, end: number | null): Stripe.Discount {
 	return {
-		...clone<Stripe.Discount>(resources.discount),
+		...stripeFixture<Stripe.Discount>('discount'),
 		start: from - 30 * day,
 		end,
-		source: { type: 'coupon', coupon: { ...clone<Stripe.Coupon>(resources.coupon), amount_off: null, percent_off: null, ...coupon } },
+		source: { type: 'coupon', coupon: { ...stripeFixture<Stripe.Coupon>('coupon'), amount_off: null, percent_off: null, ...coupon } },
 	};
 }
 
@@ -276,7 +240,7 @@ describe('snapshot: MRR by product', () => {
 			subscription([item(price({ id: 'price_a', product: 'prod_a', unit_amount: 1000 }))]),
 			subscription([item(price({ id: 'price_b', product: 'prod_b', unit_amount: 5000 }))]),
 		]);
-		builder.addProduct({ ...clone<Stripe.Product>(resources.product), id: 'prod_a', name: 'Starter' });
+		builder.addProduct({ ...stripeFixture<Stripe.Product>('product'), id: 'prod_a', name: 'Starter' });
 		const [entry] = builder.snapshot(now).currencies;
 		expect(entry.products.map((product) => [product.productId, product.productName, product.mrr.minor, product.subscriptions])).toEqual([
 			['prod_b', null, 5000, 1],
@@ -345,14 +309,8 @@ describe('report: movements', () => {
 	it('reads plan changes from real subscription events through toActivities', () => {
 		const oldItems = [item(price({ id: 'price_old', unit_amount: 1000 }))];
 		const sub = subscription(monthly(2500));
-		const event = {
-			...clone<Stripe.Event>(resources.event),
-			id: 'evt_upgrade',
-			type: 'customer.subscription.updated',
-			created: from + 3 * day,
-			data: { object: sub, previous_attributes: { items: { ...sub.items, data: oldItems } } },
-		} as Stripe.Event;
-		const entry = usd(build([sub], toActivities(event)).report({ from, to }));
+		const upgrade = event('customer.subscription.updated', sub, { items: { ...sub.items, data: oldItems } }, { id: 'evt_upgrade', created: from + 3 * day });
+		const entry = usd(build([sub], toActivities(upgrade)).report({ from, to }));
 		expect(entry.movements.expansion.mrr.minor).toBe(1500);
 		expect(entry.mrrStart.minor).toBe(1000);
 	});

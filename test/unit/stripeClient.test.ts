@@ -299,6 +299,27 @@ describe('a time budget', () => {
 		// The six queued calls kept their one-second spacing: the refused call took no slot.
 		expect(seen.map((attempt) => attempt.at - started)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
 	});
+
+	it('holds clients of one account that ask for different rates to the lowest together, and lets it go when that caller stops', async () => {
+		const clock = new VirtualClock();
+		const { send, seen } = scriptedAt(clock, () => ok({}));
+		const shared = { send, baseUrl: 'http://stripe.test', mode: 'test' as const, accountKey: `acct_${++accounts}`, clock };
+		// One node capped at 5 requests/s, another on the test-mode default of 25, the same account.
+		const capped = new StripeClient({ ...shared, requestsPerSecond: 5 });
+		const unset = new StripeClient(shared);
+		const started = clock.now();
+
+		await clock.run(Promise.all([...Array.from({ length: 10 }, async () => await capped.request('GET', '/v1/charges')), ...Array.from({ length: 10 }, async () => await unset.request('GET', '/v1/customers'))]));
+		const together = seen.map((attempt) => attempt.at - started);
+		const busiestSecond = Math.max(...together.map((at) => together.filter((other) => other >= at && other < at + 1000).length));
+		expect(busiestSecond).toBeLessThanOrEqual(5);
+
+		await clock.run(clock.sleep(5000));
+		const alone = clock.now();
+		seen.length = 0;
+		await clock.run(Promise.all(Array.from({ length: 25 }, async () => await unset.request('GET', '/v1/customers'))));
+		expect(Math.max(...seen.map((attempt) => attempt.at - alone))).toBeLessThan(1000);
+	});
 });
 
 describe('listAll', () => {

@@ -21,7 +21,7 @@ function contextWith(authentication: 'restrictedKey' | 'connectOAuth2', credenti
 async function refusal(authentication: 'restrictedKey' | 'connectOAuth2', credentials: ICredentialDataDecryptedObject) {
 	const { context, send } = contextWith(authentication, credentials);
 	const error = (await stripeClient(context)
-		.then(async (client) => await client.request('GET', '/v1/customers'))
+		.then(async (client) => await client.customers.page())
 		.catch((caught: unknown) => caught)) as NodeOperationError;
 	expect(send).not.toHaveBeenCalled();
 	expect(error).toBeInstanceOf(NodeOperationError);
@@ -46,7 +46,7 @@ describe('the transport refuses a credential URL outside the rule before any req
 			[{ customBaseUrl: true, baseUrl: 'http://127.0.0.1:12111/' }, 'http://127.0.0.1:12111'],
 		] as const) {
 			const { context, send } = contextWith('restrictedKey', { apiKey: 'rk_test_51Hkeyabcdef', accountId: '', ...settings });
-			await (await stripeClient(context)).request('GET', '/v1/customers');
+			await (await stripeClient(context)).customers.page();
 			expect(send).toHaveBeenCalledWith('stripeRestrictedKeyApi', expect.objectContaining({ baseURL, url: '/v1/customers' }));
 		}
 	});

@@ -1,30 +1,43 @@
-import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { ListingSettings } from '../../shared/descriptions/listingOptions';
-import { stripeClient, toNodeError } from '../../shared/transport';
-import type { StripeClient } from '../../shared/transport/stripeClient';
-import * as account from './account/Account.resource';
-import * as activity from './activity/Activity.resource';
-import * as audience from './audience/Audience.resource';
-import * as customer from './customer/Customer.resource';
-import * as metric from './metric/Metric.resource';
+import { parameterError } from '../../shared/execution/errors';
+import { choiceOf, keyOf, optionsFrom } from '../../shared/execution/options';
+import { runPerItem } from '../../shared/execution/perItem';
+import { stripeClient } from '../../shared/transport';
+import type { StripeApi } from '../../shared/transport/resources';
+import { account } from './account/Account.resource';
+import { activity } from './activity/Activity.resource';
+import { audience } from './audience/Audience.resource';
+import { customer } from './customer/Customer.resource';
+import { metric } from './metric/Metric.resource';
+import type { Resource } from './operation';
 
-export interface OperationResult {
-	json: IDataObject;
-	binary?: IBinaryKeyData;
-}
+const resources = { account, activity, audience, customer, metric } satisfies Record<string, Resource>;
 
-export type Operation = {
-	execute: (this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings) => Promise<OperationResult[]>;
-};
-
-const operations: Record<string, Record<string, Operation>> = {
-	account: account.operations,
-	activity: activity.operations,
-	audience: audience.operations,
-	customer: customer.operations,
-	metric: metric.operations,
-};
+/** The Resource field, then each resource's Operation field and the fields of its operations, all made from the map. */
+export const resourceProperties: INodeProperties[] = [
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: optionsFrom(resources),
+		default: keyOf(resources, 'customer'),
+	},
+	...Object.entries(resources).flatMap(([name, { operations, defaultOperation, fields }]: [string, Resource]) => [
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: [name] } },
+			options: optionsFrom(operations),
+			default: defaultOperation,
+		} satisfies INodeProperties,
+		...fields,
+	]),
+];
 
 function listingSettings(context: IExecuteFunctions): ListingSettings {
 	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
@@ -34,34 +47,23 @@ function listingSettings(context: IExecuteFunctions): ListingSettings {
 	};
 }
 
-/**
- * Runs the selected operation once per input item. Errors become the item's output when the
- * node is set to continue on fail, and every output item points back at its input item.
- */
+/** Runs the selected operation once per input item (shared/execution/perItem.ts). */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const resource = this.getNodeParameter('resource', 0) as string;
+	const resourceName = this.getNodeParameter('resource', 0) as string;
 	const operationName = this.getNodeParameter('operation', 0) as string;
-	const operation = operations[resource]?.[operationName];
-	if (!operation) throw toNodeError(this, new Error(`The operation "${operationName}" of "${resource}" is not supported`));
-
+	const operation = choiceOf(choiceOf(resources, resourceName)?.operations ?? {}, operationName);
+	if (!operation) {
+		throw parameterError(
+			this,
+			`The operation "${operationName}" of "${resourceName}" is not supported`,
+			'Choose the Resource and the Operation again from their lists: the workflow names one this version of the node does not have.',
+		);
+	}
 	const listing = listingSettings(this);
 	// Created inside the item loop so a bad credential becomes an error item under continue-on-fail.
-	let stripe: Promise<StripeClient> | undefined;
-	const output: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			stripe ??= stripeClient(this, { requestsPerSecond: listing.requestsPerSecond });
-			const results = await operation.execute.call(this, await stripe, itemIndex, listing);
-			for (const result of results) output.push({ ...result, pairedItem: { item: itemIndex } });
-		} catch (error) {
-			const nodeError = toNodeError(this, error, itemIndex);
-			if (!this.continueOnFail()) throw nodeError;
-			output.push({
-				json: { error: nodeError.message, description: (nodeError as { description?: string }).description ?? null },
-				pairedItem: { item: itemIndex },
-			});
-		}
-	}
-	return [output];
+	let stripe: Promise<StripeApi> | undefined;
+	return await runPerItem(this, { outputs: 1, errorOutput: 0 }, async (itemIndex) => {
+		stripe ??= stripeClient(this, { requestsPerSecond: listing.requestsPerSecond });
+		return await operation.execute.call(this, await stripe, itemIndex, listing);
+	});
 }

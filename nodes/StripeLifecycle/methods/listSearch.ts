@@ -1,21 +1,13 @@
 import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
 import { stripeClient, toNodeError } from '../../shared/transport';
-import type { StripeList } from '../../shared/transport/stripeClient';
-
-interface CustomerSummary {
-	id: string;
-	email: string | null;
-	name: string | null;
-	livemode: boolean;
-}
 
 /** Customers for the picker: an email-looking filter uses Stripe's email filter, anything else matches name or email among the newest 100. */
 export async function searchCustomers(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
 	const stripe = await stripeClient(this);
 	const query = filter?.trim() ?? '';
-	const page = await stripe
-		.request<StripeList<CustomerSummary>>('GET', '/v1/customers', {
+	const page = await stripe.customers
+		.page({
 			limit: 100,
 			starting_after: paginationToken,
 			...(query.includes('@') ? { email: query } : {}),

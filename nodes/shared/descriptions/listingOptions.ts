@@ -14,9 +14,9 @@ export const listingOptions: INodeProperties[] = [
 		displayName: 'Requests per Second',
 		name: 'requestsPerSecond',
 		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 100 },
+		typeOptions: { minValue: 0, maxValue: 100 },
 		default: 0,
-		description: 'Cap on calls to Stripe per second from this n8n process. 0 uses Stripe\'s default limit: 25 for test keys, 100 for live keys.',
+		description: 'Cap on calls to Stripe per second from this n8n process. 0 uses Stripe\'s default limit: 25 for test keys, 100 for live keys. Nodes using the same Stripe account share one limit: the lowest cap among those running applies.',
 	},
 ];
 

@@ -7,7 +7,6 @@ import { daysBetween, isoFromEpoch } from './time';
 import {
 	ACTIVITIES,
 	type Activity,
-	type ActivityCategory,
 	type ActivityName,
 	type ChangeDetails,
 	type ChargeSnapshot,
@@ -17,7 +16,7 @@ import {
 } from './types';
 
 /**
- * Turns one Stripe event into the activities it stands for (PRODUCT.md §5).
+ * Turns one Stripe event into the activities it stands for (docs/ACTIVITIES.md).
  *
  * Every rule reads only the event: `data.object` as it was when the event happened and
  * `data.previous_attributes` for what changed. Nothing is looked up or remembered, so an event
@@ -77,10 +76,6 @@ export const STRIPE_EVENTS_FOR = {
 	// Subscribes to nothing itself: it stands for an event of a type the other activities subscribed to.
 	'stripe.event': [],
 } as const satisfies Record<ActivityName, readonly EventType[]>;
-
-export function categoryOf(activity: ActivityName): ActivityCategory {
-	return ACTIVITIES[activity];
-}
 
 /** The Stripe event types to register for a selection of activities, sorted and without repeats. */
 export function stripeEventsFor(activities: Iterable<ActivityName>): EventType[] {

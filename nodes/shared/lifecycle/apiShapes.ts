@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
 
+import { RESOURCE_PATHS } from '../transport/resources';
+
 /**
  * The one place that knows Stripe's API versions. Objects arrive in the shape of whatever version
  * rendered them: webhooks in the endpoint's version (the account default for one created by hand),
@@ -282,7 +284,7 @@ function invoicePayments(invoice: Loose, paid: boolean): { payments?: Stripe.Api
 		status: paid ? 'paid' : 'open',
 		status_transitions: { canceled_at: null, paid_at: null },
 	};
-	return { payments: list([payment as unknown as Stripe.InvoicePayment], { object: 'list', has_more: false, url: `/v1/invoice_payments?invoice=${String(invoice.id)}` }) };
+	return { payments: list([payment as unknown as Stripe.InvoicePayment], { object: 'list', has_more: false, url: `${RESOURCE_PATHS.invoicePayments}?invoice=${String(invoice.id)}` }) };
 }
 
 /** `total_taxes` from `total_tax_amounts` (per tax rate) or, older still, the single `tax` amount. */

@@ -1,7 +1,8 @@
 import type { AudienceName, Profile } from './types';
+import { DAY_SECONDS } from './time';
 
 /**
- * Audiences (PRODUCT.md §7): named rules over profiles, each with at most one parameter.
+ * Audiences (docs/PROFILES.md): named rules over profiles, each with at most one parameter.
  *
  * Boundaries, all inclusive and measured in exact seconds from `now` (a day is 86 400 s):
  * - `trial_ending_soon`: the trial ends in [now, now + N days] — a trial ending in exactly N days
@@ -31,8 +32,6 @@ export interface AudienceDefinition {
 	description: string;
 	parameter: AudienceParameter | null;
 }
-
-const DAY = 86_400;
 
 function daysParameter(defaultDays: number, description: string): AudienceParameter {
 	return { name: 'days', label: 'Days', description, default: defaultDays, min: 1, max: 365, integer: true };
@@ -135,7 +134,7 @@ export function isAudienceMember(profile: Profile, audience: AudienceName, param
 			return profile.status === audience;
 		case 'trial_ending_soon': {
 			const trialEnd = epochOf(profile.trialEnd);
-			return profile.status === 'trialing' && trialEnd !== null && trialEnd >= now && trialEnd <= now + value * DAY;
+			return profile.status === 'trialing' && trialEnd !== null && trialEnd >= now && trialEnd <= now + value * DAY_SECONDS;
 		}
 		case 'active_paying':
 			return (profile.status === 'active' || profile.status === 'past_due') && (profile.mrr?.minor ?? 0) > 0;
@@ -143,11 +142,11 @@ export function isAudienceMember(profile: Profile, audience: AudienceName, param
 			return profile.cancelAtPeriodEnd && profile.status !== 'canceled' && profile.status !== 'lead';
 		case 'churned_recently': {
 			const endedAt = epochOf(profile.endedAt ?? profile.canceledAt);
-			return profile.status === 'canceled' && endedAt !== null && endedAt <= now && endedAt >= now - value * DAY;
+			return profile.status === 'canceled' && endedAt !== null && endedAt <= now && endedAt >= now - value * DAY_SECONDS;
 		}
 		case 'new_customers': {
 			const createdAt = epochOf(profile.createdAt);
-			return createdAt !== null && createdAt <= now && createdAt >= now - value * DAY;
+			return createdAt !== null && createdAt <= now && createdAt >= now - value * DAY_SECONDS;
 		}
 		case 'high_value':
 			return (profile.mrr?.value ?? 0) >= value || (profile.lifetimeValue?.value ?? 0) >= value;

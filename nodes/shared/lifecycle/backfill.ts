@@ -16,11 +16,11 @@ import {
 	type Envelope,
 	type Finding,
 } from './activities';
-import { epochNow } from './time';
+import { DAY_SECONDS, epochNow } from './time';
 import { ACTIVITIES, type Activity, type ActivityCategory, type ActivityName } from './types';
 
 /**
- * Activities of the past rebuilt from objects (PRODUCT.md §5), for a window before the trigger
+ * Activities of the past rebuilt from objects (docs/ACTIVITIES.md), for a window before the trigger
  * existed. Each fact is built by the same code as the webhook's (activities.ts), so it has the
  * same shape and the same dedupeKey as the activity its event gives; downstream exactly-once
  * guards treat both as one.
@@ -41,7 +41,6 @@ import { ACTIVITIES, type Activity, type ActivityCategory, type ActivityName } f
  */
 
 export const DEFAULT_BACKFILL_DAYS = 90;
-const DAY = 86_400;
 
 export interface BackfillObjects {
 	customers?: Iterable<Stripe.Customer | Stripe.DeletedCustomer>;
@@ -77,7 +76,7 @@ interface Dated {
 /** Every activity the objects show in the window, sorted by time. Objects are read once each. */
 export function activitiesFromObjects(objects: BackfillObjects, options: BackfillOptions = {}): Activity[] {
 	const to = options.to ?? epochNow();
-	const from = options.from ?? to - DEFAULT_BACKFILL_DAYS * DAY;
+	const from = options.from ?? to - DEFAULT_BACKFILL_DAYS * DAY_SECONDS;
 	const now = options.now ?? to;
 	const activityOptions: ActivityOptions = { locale: options.locale };
 	const activities: Activity[] = [];

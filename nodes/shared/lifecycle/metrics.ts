@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 
 import { money, safeLocale, toMinorUnits, type Money } from './money';
 import { mrrBreakdown, type DiscountScope } from './mrr';
-import { epochNow, isoFromEpoch } from './time';
+import { DAY_SECONDS, epochNow, isoFromEpoch } from './time';
 import type {
 	Activity,
 	ConvertedTotal,
@@ -21,7 +21,7 @@ import type {
 } from './types';
 
 /**
- * SaaS metrics as Stripe Billing's analytics glossary defines them (PRODUCT.md §8), over plain
+ * SaaS metrics as Stripe Billing's analytics glossary defines them (docs/METRICS.md), over plain
  * subscription objects, per currency (amounts of different currencies are never added; a
  * user rate table yields a separate converted total).
  *
@@ -47,8 +47,6 @@ const TRIAL_EXPIRY_GRACE_SECONDS = 60 * 60;
 
 /** An average month, for scaling a period's churn rate to a monthly one. */
 const AVERAGE_MONTH_DAYS = 365.25 / 12;
-
-const DAY_SECONDS = 24 * 60 * 60;
 
 export interface SaasMetricsOptions {
 	/** Which discounts reduce MRR: `forever` only, as Stripe does (default), or `all` active ones. */

@@ -7,7 +7,7 @@ import { epochNow, isoFromEpoch } from './time';
 import type { Profile, ProfilePlan, ProfileStatus } from './types';
 
 /**
- * Customer profiles (PRODUCT.md §6) joined in memory from list calls: customers, subscriptions,
+ * Customer profiles (docs/PROFILES.md) joined in memory from list calls: customers, subscriptions,
  * charges and invoices are streamed in, in any order and each object once, and kept per customer
  * id. Subscriptions are kept whole (their MRR depends on the build options); charges and invoices
  * are folded into running totals as they arrive, so memory grows with customers, never with charges.

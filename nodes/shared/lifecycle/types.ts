@@ -110,7 +110,7 @@ export interface Activity {
 	warnings?: string[];
 }
 
-// ── Profiles and audiences (PRODUCT.md §6, §7) ───────────────────────────────────────────────
+// ── Profiles and audiences (docs/PROFILES.md) ────────────────────────────────────────────────
 
 /** `lead`: no subscription that ever started; `past_due` includes Stripe's `unpaid`. */
 export type ProfileStatus = 'lead' | 'trialing' | 'active' | 'past_due' | 'paused' | 'canceled';
@@ -174,7 +174,7 @@ export type AudienceName =
 	| 'leads'
 	| 'paused';
 
-// ── Metrics (PRODUCT.md §8) ──────────────────────────────────────────────────────────────────
+// ── Metrics (docs/METRICS.md) ────────────────────────────────────────────────────────────────
 
 /** A ratio (0..1) and how people read it, e.g. 0.125 and "12.5%". */
 export interface Rate {
@@ -310,5 +310,3 @@ export interface PaymentReport {
 	newCustomers: number;
 	converted: ConvertedTotal<'grossVolume' | 'refunds' | 'netVolume'> | null;
 }
-
-export type MetricReport = SaasSnapshot | SaasReport | PaymentReport;

@@ -3,9 +3,10 @@ import type Stripe from 'stripe';
 import { readEvent } from '../lifecycle/activities';
 import { currentCharge, currentCustomer, currentDispute, currentInvoice, currentRefund, currentSubscription } from '../lifecycle/apiShapes';
 import { activitiesFromObjects, mergeBackfill } from '../lifecycle/backfill';
+import { DAY_SECONDS } from '../lifecycle/time';
 import type { Activity } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
-import type { StripeClient } from '../transport/stripeClient';
+import type { StripeApi } from '../transport/resources';
 import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
 import { consume } from './consume';
 import { exactHistoryFrom } from './eventsWindow';
@@ -27,13 +28,13 @@ export interface BackfillResult {
 }
 
 /** Invoices are paid or retried some time after they are created; look back this much further. */
-const INVOICE_LOOKBACK_SECONDS = 35 * 86400;
+const INVOICE_LOOKBACK_SECONDS = 35 * DAY_SECONDS;
 
 /**
  * The activities of a window: exact from the Events API where it reaches (30 days), rebuilt
  * from object timestamps before that, merged so each fact appears once.
  */
-export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): Promise<BackfillResult> {
+export async function loadBackfill(stripe: StripeApi, scope: BackfillScope): Promise<BackfillResult> {
 	const warnings: string[] = [];
 	const ranged = (from: number) => ({ concurrency: scope.concurrency, from, to: scope.to });
 	const catalog = await loadCatalog(stripe);
@@ -49,14 +50,14 @@ export async function loadBackfill(stripe: StripeClient, scope: BackfillScope): 
 
 	await Promise.all([
 		// Every object is lifted to the pinned version's shape as it arrives (apiShapes.ts).
-		collect(stripe.listAll<Stripe.Customer>('/v1/customers', {}, scope.fetchCustomers ? { concurrency: scope.concurrency } : ranged(scope.from)), customers, currentCustomer),
-		collect(stripe.listAll<Stripe.Subscription>('/v1/subscriptions', SUBSCRIPTION_LIST_PARAMS, { concurrency: scope.concurrency }), subscriptions, (s) => withCatalog(currentSubscription(s), catalog)),
-		collect(stripe.listAll<Stripe.Invoice>('/v1/invoices', {}, ranged(scope.from - INVOICE_LOOKBACK_SECONDS)), invoices, currentInvoice),
-		collect(stripe.listAll<Stripe.Charge>('/v1/charges', {}, ranged(scope.from)), charges, currentCharge),
-		collect(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, ranged(scope.from)), refunds, currentRefund),
-		collect(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, ranged(scope.from)), disputes, currentDispute),
+		collect(stripe.customers.list({}, scope.fetchCustomers ? { concurrency: scope.concurrency } : ranged(scope.from)), customers, currentCustomer),
+		collect(stripe.subscriptions.list(SUBSCRIPTION_LIST_PARAMS, { concurrency: scope.concurrency }), subscriptions, (s) => withCatalog(currentSubscription(s), catalog)),
+		collect(stripe.invoices.list({}, ranged(scope.from - INVOICE_LOOKBACK_SECONDS)), invoices, currentInvoice),
+		collect(stripe.charges.list({}, ranged(scope.from)), charges, currentCharge),
+		collect(stripe.refunds.list({}, ranged(scope.from)), refunds, currentRefund),
+		collect(stripe.disputes.list({}, ranged(scope.from)), disputes, currentDispute),
 		// Each event comes in the version it was created with; one that cannot be read is passed on raw.
-		consume(stripe.listAll<Stripe.Event>('/v1/events', {}, ranged(eventsFrom)), (event) =>
+		consume(stripe.events.list({}, ranged(eventsFrom)), (event) =>
 			eventActivities.push(...readEvent(event, { locale: scope.locale })),
 		).catch((error: unknown) => {
 			// Without Events read access the history still comes from objects, just less exactly.
@@ -89,6 +90,6 @@ function inWindow(activity: Activity, scope: BackfillScope): boolean {
 	return at >= scope.from && at < scope.to;
 }
 
-async function collect<T>(objects: AsyncIterable<unknown>, into: T[], lift: (object: unknown) => T): Promise<void> {
+async function collect<S, T>(objects: AsyncIterable<S>, into: T[], lift: (object: S) => T): Promise<void> {
 	await consume(objects, (object) => into.push(lift(object)));
 }

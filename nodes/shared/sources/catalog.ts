@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 
-import type { StripeClient } from '../transport/stripeClient';
+import type { StripeApi } from '../transport/resources';
 
 /**
  * Products and coupons are few, and Stripe returns them only as ids inside subscriptions
@@ -12,10 +12,10 @@ export interface Catalog {
 	coupons: Map<string, Stripe.Coupon>;
 }
 
-export async function loadCatalog(stripe: StripeClient): Promise<Catalog> {
+export async function loadCatalog(stripe: StripeApi): Promise<Catalog> {
 	const [products, coupons] = await Promise.all([
-		collectById<Stripe.Product>(stripe.list('/v1/products')),
-		collectById<Stripe.Coupon>(stripe.list('/v1/coupons')),
+		collectById(stripe.products.list()),
+		collectById(stripe.coupons.list()),
 	]);
 	return { products, coupons };
 }
@@ -55,4 +55,4 @@ function resolveCoupon(discount: string | Stripe.Discount, catalog: Catalog): st
 export const SUBSCRIPTION_LIST_PARAMS = {
 	status: 'all',
 	expand: ['data.discounts', 'data.items.data.discounts'],
-};
+} satisfies Stripe.SubscriptionListParams;

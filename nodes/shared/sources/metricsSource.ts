@@ -6,7 +6,7 @@ import { SaasMetricsBuilder, type SaasMetricsOptions } from '../lifecycle/metric
 import { PaymentMetricsBuilder, type PaymentMetricsOptions } from '../lifecycle/paymentMetrics';
 import type { PaymentReport } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
-import type { StripeClient } from '../transport/stripeClient';
+import type { StripeApi } from '../transport/resources';
 import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog } from './catalog';
 import { consume } from './consume';
 
@@ -21,18 +21,18 @@ export interface SaasSource {
  * Events API window) into the metrics builder: O(subscriptions / 100) list calls.
  */
 export async function loadSaasMetrics(
-	stripe: StripeClient,
+	stripe: StripeApi,
 	options: SaasMetricsOptions & { concurrency: number },
 ): Promise<SaasSource> {
 	const warnings: string[] = [];
 	const catalog = await loadCatalog(stripe);
 	const builder = new SaasMetricsBuilder(options);
 	for (const product of catalog.products.values()) builder.addProduct(product);
-	for await (const subscription of stripe.listAll<Stripe.Subscription>('/v1/subscriptions', SUBSCRIPTION_LIST_PARAMS, { concurrency: options.concurrency })) {
+	for await (const subscription of stripe.subscriptions.list(SUBSCRIPTION_LIST_PARAMS, { concurrency: options.concurrency })) {
 		builder.addSubscription(withCatalog(currentSubscription(subscription), catalog));
 	}
 	if (options.exactSince !== undefined) {
-		const events = stripe.listAll<Stripe.Event>('/v1/events', { types: ['customer.subscription.updated'] }, { concurrency: options.concurrency, from: options.exactSince });
+		const events = stripe.events.list({ types: ['customer.subscription.updated'] }, { concurrency: options.concurrency, from: options.exactSince });
 		// Without Events read access the report still stands, on object timestamps alone.
 		const read = (event: Stripe.Event) => {
 			// An event that cannot be read leaves its plan change out, and says so.
@@ -50,16 +50,16 @@ export async function loadSaasMetrics(
 }
 
 export async function loadPaymentReport(
-	stripe: StripeClient,
+	stripe: StripeApi,
 	options: PaymentMetricsOptions & { concurrency: number },
 ): Promise<PaymentReport> {
 	const builder = new PaymentMetricsBuilder(options);
 	const range = { concurrency: options.concurrency, from: options.from, to: options.to };
 	await Promise.all([
-		consume(stripe.listAll<Stripe.Charge>('/v1/charges', {}, range), (charge) => builder.addCharge(currentCharge(charge))),
-		consume(stripe.listAll<Stripe.Refund>('/v1/refunds', {}, range), (refund) => builder.addRefund(currentRefund(refund))),
-		consume(stripe.listAll<Stripe.Dispute>('/v1/disputes', {}, range), (dispute) => builder.addDispute(currentDispute(dispute))),
-		consume(stripe.listAll<Stripe.Customer>('/v1/customers', {}, range), (customer) => builder.addCustomer(currentCustomer(customer))),
+		consume(stripe.charges.list({}, range), (charge) => builder.addCharge(currentCharge(charge))),
+		consume(stripe.refunds.list({}, range), (refund) => builder.addRefund(currentRefund(refund))),
+		consume(stripe.disputes.list({}, range), (dispute) => builder.addDispute(currentDispute(dispute))),
+		consume(stripe.customers.list({}, range), (customer) => builder.addCustomer(currentCustomer(customer))),
 	]);
 	return builder.report();
 }

@@ -14,6 +14,7 @@ import {
 import { keyMode } from './apiKey';
 import { checkCredentialUrl, STRIPE_API_BASE_URL, STRIPE_CONNECT_TOKEN_URL } from './baseUrl';
 import { StripeApiError } from './errors';
+import { stripeApi, type StripeApi } from './resources';
 import { StripeClient, type HttpResponse, type StripeMode } from './stripeClient';
 
 export type StripeContext = IExecuteFunctions | IHookFunctions | IWebhookFunctions | ILoadOptionsFunctions;
@@ -128,11 +129,12 @@ function answerFromError(error: unknown): HttpResponse | undefined {
 
 /**
  * The only way nodes reach Stripe: n8n applies the credential, the client adds versioning,
- * idempotency, retries, pagination and the shared rate limit.
+ * idempotency, retries, pagination and the shared rate limit, and resources.ts binds each
+ * resource to its path and types.
  */
-export async function stripeClient(context: StripeContext, settings: StripeClientSettings = {}): Promise<StripeClient> {
+export async function stripeClient(context: StripeContext, settings: StripeClientSettings = {}): Promise<StripeApi> {
 	const info = await credentialInfo(context);
-	return new StripeClient({
+	const client = new StripeClient({
 		baseUrl: info.baseUrl,
 		mode: info.mode,
 		accountKey: info.accountKey,
@@ -161,6 +163,7 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 					throw error;
 				})) as HttpResponse,
 	});
+	return stripeApi(client);
 }
 
 /** Turns a transport failure into the error n8n shows, with the hint on what to do. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 
+import { DAY_SECONDS } from '../lifecycle/time';
 import { encodeStripeParams, type StripeParams } from './formEncoding';
 import { StripeApiError, stripeErrorFromResponse, stripeNetworkError, type CredentialKind } from './errors';
 import { sharedRateLimiter, type Clock, type RateLimiter } from './rateLimiter';
@@ -37,7 +38,10 @@ export interface StripeClientOptions {
 	mode: StripeMode;
 	/** Identifies the account (not the key itself) so that one process shares one rate limiter. */
 	accountKey: string;
-	/** Defaults to Stripe's documented limits: 25 in test mode, 100 in live mode. */
+	/**
+	 * Defaults to Stripe's documented limits: 25 in test mode, 100 in live mode. Clients of one
+	 * account share one limiter; where they ask for different rates the lowest applies (rateLimiter.ts).
+	 */
 	requestsPerSecond?: number;
 	/** Whether a 401 means a wrong key or a Connect token that was revoked. */
 	credentialKind?: CredentialKind;
@@ -57,6 +61,13 @@ export interface StripeList<T> {
 	data: T[];
 	has_more: boolean;
 	url?: string;
+}
+
+/** Which objects a walk returns: created in [from, to) (epoch seconds), fetched by `concurrency` time slices at once. */
+export interface Listing {
+	concurrency?: number;
+	from?: number;
+	to?: number;
 }
 
 export interface SlicedListOptions {
@@ -85,17 +96,15 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export class StripeClient {
 	readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
 	private readonly limiter: RateLimiter;
+	private readonly requestsPerSecond: number;
 	private readonly policy: RetryPolicy;
 	/** Clock time after which no request is sent and no retry is waited for. */
 	private readonly deadline: number;
 
 	constructor(private readonly options: StripeClientOptions) {
 		this.deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : options.clock.now() + options.budgetMs;
-		this.limiter = sharedRateLimiter(
-			`${options.baseUrl}|${options.accountKey}`,
-			options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND[options.mode],
-			options.clock,
-		);
+		this.limiter = sharedRateLimiter(`${options.baseUrl}|${options.accountKey}`, options.clock);
+		this.requestsPerSecond = options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND[options.mode];
 		this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
 	}
 
@@ -125,7 +134,7 @@ export class StripeClient {
 		}
 
 		for (let attempt = 1; ; attempt++) {
-			const acquired = await this.limiter.acquire(this.deadline);
+			const acquired = await this.limiter.acquire(this.requestsPerSecond, this.deadline);
 			const remainingMs = this.deadline - this.options.clock.now();
 			if (!acquired || remainingMs <= 0) {
 				throw new StripeApiError(
@@ -208,7 +217,7 @@ export class StripeClient {
 	async *listAll<T extends { id: string; created: number }>(
 		path: string,
 		params: StripeParams = {},
-		{ concurrency = 1, from, to }: { concurrency?: number; from?: number; to?: number } = {},
+		{ concurrency = 1, from, to }: Listing = {},
 	): AsyncGenerator<T> {
 		const created = { ...(from !== undefined ? { gte: from } : {}), ...(to !== undefined ? { lt: to } : {}) };
 		const ranged = Object.keys(created).length ? { ...params, created } : params;
@@ -238,8 +247,7 @@ export class StripeClient {
 
 	/** A time before which the endpoint holds no objects, found with a few one-object probes. */
 	private async oldestBound(path: string, params: StripeParams, before: number, pageSpan: number): Promise<number> {
-		const DAY = 86400;
-		for (let span = Math.max(DAY, pageSpan * 4); span < DAY * 2 ** 15; span *= 2) {
+		for (let span = Math.max(DAY_SECONDS, pageSpan * 4); span < DAY_SECONDS * 2 ** 15; span *= 2) {
 			const probe = await this.request<StripeList<{ id: string }>>('GET', path, { ...params, created: { lt: before - span }, limit: 1 });
 			if (probe.data.length === 0) return Math.max(0, before - span);
 		}

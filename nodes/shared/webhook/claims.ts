@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 
 import { StripeApiError } from '../transport/errors';
-import type { StripeClient } from '../transport/stripeClient';
+import type { StripeApi } from '../transport/resources';
 import { listEndpoints, MANAGED_BY, type WebhookEndpoint } from './endpoints';
 
 /**
@@ -30,9 +30,9 @@ export function claimIdempotencyKey(key: string): string {
 }
 
 /** True when this claimant holds the claim (now or from an earlier try), false when another one does. */
-export async function claimOnce(stripe: StripeClient, endpointId: string, claim: Claim): Promise<boolean> {
-	return await stripe
-		.request('POST', `/v1/webhook_endpoints/${encodeURIComponent(endpointId)}`, { metadata: { [CLAIM_METADATA_KEY]: claim.claimant.slice(0, 500) } }, { idempotencyKey: claimIdempotencyKey(claim.key) })
+export async function claimOnce(stripe: StripeApi, endpointId: string, claim: Claim): Promise<boolean> {
+	return await stripe.webhookEndpoints
+		.update(endpointId, { metadata: { [CLAIM_METADATA_KEY]: claim.claimant.slice(0, 500) } }, { idempotencyKey: claimIdempotencyKey(claim.key) })
 		.then(() => true)
 		.catch((error: unknown) => {
 			// 409 (the other claimant's request still running) is retried by the transport until it settles here.
@@ -46,7 +46,7 @@ export async function claimOnce(stripe: StripeClient, endpointId: string, claim:
  * endpoint, else the oldest production endpoint this package manages. Undefined when the account
  * has none, e.g. a playbook fed by a schedule in an account without an active Stripe Lifecycle Trigger.
  */
-export async function claimEndpointFor(stripe: StripeClient, workflowId: string): Promise<string | undefined> {
+export async function claimEndpointFor(stripe: StripeApi, workflowId: string): Promise<string | undefined> {
 	const byAge = (a: WebhookEndpoint, b: WebhookEndpoint) => a.created - b.created || a.id.localeCompare(b.id);
 	// A test endpoint lives only while the editor listens for a test event; claims on it would then fail with 404.
 	const production = (await listEndpoints(stripe))

@@ -1,4 +1,4 @@
-import { epochNow } from '../lifecycle/time';
+import { DAY_SECONDS, epochNow } from '../lifecycle/time';
 
 /**
  * Remembers which Stripe event ids one webhook has already turned into an execution, so a
@@ -12,7 +12,7 @@ import { epochNow } from '../lifecycle/time';
  * the activities' `dedupeKey`.
  */
 
-export const DEFAULT_RETENTION_SECONDS = 4 * 24 * 60 * 60;
+export const DEFAULT_RETENTION_SECONDS = 4 * DAY_SECONDS;
 /**
  * 100,000 ids a trigger, about 10 MB. An account whose selected events exceed ~17 a minute
  * (100,000 in Stripe's 4-day retry and retention window) has its oldest ids forgotten while

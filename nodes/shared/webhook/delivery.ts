@@ -13,7 +13,6 @@ import { verifyStripeSignature } from './signature';
 export interface Delivery {
 	rawBody: Buffer | string | undefined;
 	signatureHeader: string | string[] | undefined;
-	contentType?: string;
 }
 
 export interface DeliverySettings {

@@ -1,5 +1,8 @@
+import type Stripe from 'stripe';
+
 import { StripeApiError, unlessNotFound } from '../transport/errors';
-import { STRIPE_API_VERSION, type StripeClient } from '../transport/stripeClient';
+import type { StripeApi } from '../transport/resources';
+import { STRIPE_API_VERSION } from '../transport/stripeClient';
 
 /**
  * The trigger's webhook endpoint in Stripe: exactly one per trigger node and webhook kind,
@@ -8,18 +11,7 @@ import { STRIPE_API_VERSION, type StripeClient } from '../transport/stripeClient
 export const MANAGED_BY = 'n8n-nodes-stripe-lifecycle';
 export const MAX_ENDPOINTS_PER_ACCOUNT = 16;
 
-export interface WebhookEndpoint {
-	id: string;
-	url: string;
-	enabled_events: string[];
-	api_version: string | null;
-	application: string | null;
-	description: string | null;
-	metadata: Record<string, string>;
-	status: string;
-	created: number;
-	secret?: string;
-}
+export type WebhookEndpoint = Stripe.WebhookEndpoint;
 
 /** Which trigger node an endpoint belongs to, as its metadata records. */
 export interface EndpointOwner {
@@ -31,7 +23,7 @@ export interface EndpointOwner {
 
 export interface EndpointSpec extends EndpointOwner {
 	url: string;
-	enabledEvents: string[];
+	enabledEvents: Stripe.WebhookEndpointCreateParams.EnabledEvent[];
 	connect: boolean;
 	description: string;
 }
@@ -80,9 +72,9 @@ function isOrphanOf(endpoint: WebhookEndpoint, spec: EndpointSpec): boolean {
 	return endpoint.url === spec.url || isOwnedBy(endpoint, spec);
 }
 
-export async function listEndpoints(stripe: StripeClient): Promise<WebhookEndpoint[]> {
+export async function listEndpoints(stripe: StripeApi): Promise<WebhookEndpoint[]> {
 	const endpoints: WebhookEndpoint[] = [];
-	for await (const endpoint of stripe.list<WebhookEndpoint>('/v1/webhook_endpoints')) endpoints.push(endpoint);
+	for await (const endpoint of stripe.webhookEndpoints.list()) endpoints.push(endpoint);
 	return endpoints;
 }
 
@@ -92,15 +84,12 @@ export async function listEndpoints(stripe: StripeClient): Promise<WebhookEndpoi
  * cannot be updated in Stripe, so the endpoint is treated as gone and recreated.
  */
 export async function adoptStoredEndpoint(
-	stripe: StripeClient,
+	stripe: StripeApi,
 	stored: StoredEndpoint | undefined,
 	spec: EndpointSpec,
 ): Promise<boolean> {
 	if (!stored?.id || !stored.secret) return false;
-	const endpoint = await unlessNotFound(
-		stripe.request<WebhookEndpoint>('GET', `/v1/webhook_endpoints/${encodeURIComponent(stored.id)}`),
-		undefined,
-	);
+	const endpoint = await unlessNotFound(stripe.webhookEndpoints.retrieve(stored.id), undefined);
 	if (!endpoint) return false;
 	const matches =
 		endpoint.url === spec.url &&
@@ -109,7 +98,7 @@ export async function adoptStoredEndpoint(
 		endpoint.status === 'enabled';
 	if (!matches) return false;
 	if (!sameEvents(endpoint.enabled_events, spec.enabledEvents)) {
-		await stripe.request('POST', `/v1/webhook_endpoints/${encodeURIComponent(endpoint.id)}`, {
+		await stripe.webhookEndpoints.update(endpoint.id, {
 			enabled_events: spec.enabledEvents,
 			description: spec.description,
 		});
@@ -118,7 +107,7 @@ export async function adoptStoredEndpoint(
 }
 
 /** Removes orphans of this node and URL, then creates the endpoint; fails clearly at Stripe's cap. */
-export async function registerEndpoint(stripe: StripeClient, spec: EndpointSpec): Promise<StoredEndpoint> {
+export async function registerEndpoint(stripe: StripeApi, spec: EndpointSpec): Promise<StoredEndpoint> {
 	const existing = await listEndpoints(stripe);
 	const kept: WebhookEndpoint[] = [];
 	for (const endpoint of existing) {
@@ -127,8 +116,8 @@ export async function registerEndpoint(stripe: StripeClient, spec: EndpointSpec)
 	}
 	if (kept.length >= MAX_ENDPOINTS_PER_ACCOUNT) throw endpointLimitError(kept, stripe.mode);
 
-	const created = await stripe
-		.request<WebhookEndpoint>('POST', '/v1/webhook_endpoints', {
+	const created = await stripe.webhookEndpoints
+		.create({
 			url: spec.url,
 			enabled_events: spec.enabledEvents,
 			api_version: STRIPE_API_VERSION,
@@ -154,15 +143,15 @@ export async function registerEndpoint(stripe: StripeClient, spec: EndpointSpec)
 }
 
 /** Deleting what is already gone is success: the goal is that it does not exist. */
-export async function deleteEndpoint(stripe: StripeClient, id: string): Promise<void> {
-	await unlessNotFound(stripe.request('DELETE', `/v1/webhook_endpoints/${encodeURIComponent(id)}`), undefined);
+export async function deleteEndpoint(stripe: StripeApi, id: string): Promise<void> {
+	await unlessNotFound(stripe.webhookEndpoints.del(id), undefined);
 }
 
 /**
  * Deletes the node's endpoints found by their metadata, for a deactivation that has no stored
  * endpoint id: n8n killed in the middle of an activation leaves one in Stripe that n8n never saw.
  */
-export async function deleteEndpointsOf(stripe: StripeClient, owner: EndpointOwner): Promise<void> {
+export async function deleteEndpointsOf(stripe: StripeApi, owner: EndpointOwner): Promise<void> {
 	for (const endpoint of await listEndpoints(stripe)) {
 		if (isOwnedBy(endpoint, owner)) await deleteEndpoint(stripe, endpoint.id);
 	}

@@ -16,7 +16,7 @@ import { emulatorKeyCredential } from '../../../dev/credentials';
 export const DEMO_NOW = Date.UTC(2026, 10, 15, 12) / 1000;
 export const DAY = 86_400;
 
-/** Exactly the permissions PRODUCT.md §3 documents: Read on what is read, Write on webhooks. */
+/** Exactly the permissions README.md ("Create the restricted key") documents: Read on what is read, Write on webhooks. */
 export const DOCUMENTED_PERMISSIONS: Permissions = {
 	charges: 'read',
 	coupons: 'read',

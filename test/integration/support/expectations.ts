@@ -1,6 +1,6 @@
 /**
  * What the node should answer, computed independently from the emulator's stored objects with
- * plain arithmetic, straight from PRODUCT.md §6–§8. Nothing here imports the package's lifecycle
+ * plain arithmetic, straight from docs/PROFILES.md and docs/METRICS.md. Nothing here imports the package's lifecycle
  * core (mrr.ts, profiles.ts, audiences.ts), so a bug there cannot hide in both sides of a test.
  */
 import type Stripe from 'stripe';
@@ -16,7 +16,7 @@ export interface Amount {
 }
 
 const MONTHS_PER_PERIOD: Record<string, number> = { day: 12 / 365, week: 12 / 52, month: 1, year: 12 };
-/** PRODUCT.md §8: only active and past_due subscriptions have MRR. */
+/** docs/METRICS.md: only active and past_due subscriptions have MRR. */
 const MRR_STATUSES = new Set(['active', 'past_due']);
 
 export function iso(seconds: number | null | undefined): string | null {
@@ -60,7 +60,7 @@ function afterForeverCoupons(amount: number, coupons: Stripe.Coupon[], monthsPer
 	return Math.max(0, result);
 }
 
-/** PRODUCT.md §8 MRR of one subscription in minor units, rounded once at the end. */
+/** docs/METRICS.md MRR of one subscription in minor units, rounded once at the end. */
 export function expectedSubscriptionMrr(dataset: Dataset, subscription: Stripe.Subscription): number {
 	if (!MRR_STATUSES.has(subscription.status)) return 0;
 	const licensed = subscription.items.data.filter((item) => item.price.recurring && item.price.recurring.usage_type !== 'metered');
@@ -95,7 +95,7 @@ export function expectedStatus(dataset: Dataset, customerId: string): ExpectedSt
 	return chosen ? (STATUS_OF[chosen.status] ?? 'canceled') : 'lead';
 }
 
-/** PRODUCT.md §6 for one customer; money as {minor, currency} (see `comparableProfile`). */
+/** docs/PROFILES.md for one customer; money as {minor, currency} (see `comparableProfile`). */
 export function expectedProfile(dataset: Dataset, customerId: string): Record<string, unknown> {
 	const customer = dataset.customers.get(customerId) as Stripe.Customer;
 	const subscriptions = subscriptionsByRelevance(dataset, customerId);

@@ -117,13 +117,19 @@ export function dispute(overrides: Partial<Stripe.Dispute> = {}): Stripe.Dispute
 let eventSequence = 0;
 
 /** An event as Stripe would send it for `object`, optionally with `previous_attributes`. */
-export function event(type: Stripe.Event['type'], object: unknown, previous?: unknown, overrides: { id?: string; created?: number } = {}): Stripe.Event {
+export function event(
+	type: Stripe.Event['type'],
+	object: unknown,
+	previous?: unknown,
+	overrides: { id?: string; created?: number; account?: string; livemode?: boolean } = {},
+): Stripe.Event {
 	return {
 		...stripeFixture<Record<string, unknown>>('event'),
 		id: overrides.id ?? `evt_${++eventSequence}`,
 		type,
 		created: overrides.created ?? t0,
-		livemode: false,
+		livemode: overrides.livemode ?? false,
+		...(overrides.account ? { account: overrides.account } : {}),
 		data: previous === undefined ? { object } : { object, previous_attributes: previous },
 	} as unknown as Stripe.Event;
 }

@@ -3,15 +3,21 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { listingOptions, type ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { activityFilterProperties } from '../../../shared/descriptions/activityFilter';
 import { selectActivities } from '../../../shared/lifecycle/backfill';
-import { epochNow } from '../../../shared/lifecycle/time';
+import { DAY_SECONDS, epochNow } from '../../../shared/lifecycle/time';
 import type { ActivityCategory, ActivityName } from '../../../shared/lifecycle/types';
 import { loadBackfill } from '../../../shared/sources/backfillSource';
-import { toNodeError } from '../../../shared/transport';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
-import type { OperationResult } from '../router';
+import type { StripeApi } from '../../../shared/transport/resources';
+import { parameterError } from '../../../shared/execution/errors';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
+
+export const option: Choice = {
+	name: 'Get Many',
+	description: 'Backfill: rebuild the last N days (default 90) of activities, the same items the trigger emits, oldest first',
+	action: 'Get many activities',
+};
 
 const show = { resource: ['activity'], operation: ['getMany'] };
-const DAY = 86400;
 
 export const description: INodeProperties[] = [
 	{
@@ -51,15 +57,15 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const days = Number(this.getNodeParameter('days', itemIndex, 90));
 	if (!Number.isInteger(days) || days < 1 || days > 365) {
-		throw toNodeError(this, new Error(`Days must be a whole number from 1 to 365, not ${days}`), itemIndex);
+		throw parameterError(this, `Days must be a whole number from 1 to 365, not ${days}`, 'Set Days between 1 and 365; an expression must return a whole number.', itemIndex);
 	}
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const to = epochNow();
 	const result = await loadBackfill(stripe, {
-		from: to - days * DAY,
+		from: to - days * DAY_SECONDS,
 		to,
 		concurrency: listing.concurrency,
 		fetchCustomers: options.fetchCustomers !== false,

@@ -5,10 +5,17 @@ import { AUDIENCES, audienceMembers, validateAudienceParameter } from '../../../
 import type { AudienceName } from '../../../shared/lifecycle/types';
 import { epochNow } from '../../../shared/lifecycle/time';
 import { loadProfiles } from '../../../shared/sources/profilesSource';
-import { toNodeError } from '../../../shared/transport';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
+import type { StripeApi } from '../../../shared/transport/resources';
+import { parameterError } from '../../../shared/execution/errors';
+import type { Choice } from '../../../shared/execution/options';
 import { profileOptions, readProfileOptions } from '../customer/common';
-import type { OperationResult } from '../router';
+import type { OperationResult } from '../operation';
+
+export const option: Choice = {
+	name: 'Get Members',
+	description: 'Get the customer profiles in a segment such as trial ending soon, past due, cancelling or churned recently, or just their count',
+	action: 'Get audience members',
+};
 
 const show = { resource: ['audience'], operation: ['getMembers'] };
 const definitions = Object.values(AUDIENCES);
@@ -50,15 +57,17 @@ export const description: INodeProperties[] = [
 	profileOptions(show),
 ];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const audience = this.getNodeParameter('audience', itemIndex) as AudienceName;
 	const definition = AUDIENCES[audience];
-	if (!definition) throw toNodeError(this, new Error(validateAudienceParameter(audience, undefined) ?? `Unknown audience "${audience}"`), itemIndex);
+	if (!definition) {
+		throw parameterError(this, validateAudienceParameter(audience, undefined) ?? `Unknown audience "${audience}"`, 'Choose an audience from the Audience list.', itemIndex);
+	}
 	const parameter = definition.parameter
 		? Number(this.getNodeParameter(`${audience}_${definition.parameter.name}`, itemIndex, definition.parameter.default))
 		: undefined;
 	const invalid = validateAudienceParameter(audience, parameter);
-	if (invalid) throw toNodeError(this, new Error(invalid), itemIndex);
+	if (invalid) throw parameterError(this, invalid, `Change ${definition.parameter?.label ?? 'the value'} to a number in that range; an expression must return one.`, itemIndex);
 
 	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
 	const profiles = await loadProfiles(

@@ -3,12 +3,19 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { isEmailAddress } from '../../../shared/lifecycle/text';
-import type { ProfileStatus } from '../../../shared/lifecycle/types';
-import { loadProfiles } from '../../../shared/sources/profilesSource';
-import { toNodeError } from '../../../shared/transport';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
-import type { OperationResult } from '../router';
+import type { Profile, ProfileStatus } from '../../../shared/lifecycle/types';
+import { loadNewestProfiles, loadProfiles } from '../../../shared/sources/profilesSource';
+import type { StripeApi } from '../../../shared/transport/resources';
+import { parameterError } from '../../../shared/execution/errors';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
 import { profileOptions, readProfileOptions } from './common';
+
+export const option: Choice = {
+	name: 'Get Many Profiles',
+	description: 'Get customer profiles (status, plan, MRR, trial end, lifetime value) for many customers, filtered by created date, status or email',
+	action: 'Get many customer profiles',
+};
 
 const show = { resource: ['customer'], operation: ['getMany'] };
 
@@ -64,28 +71,37 @@ export const description: INodeProperties[] = [
 function epochOrUndefined(context: IExecuteFunctions, value: unknown, field: string, itemIndex: number): number | undefined {
 	if (!value) return undefined;
 	const date = DateTime.fromISO(String(value));
-	if (!date.isValid) throw toNodeError(context, new Error(`${field} "${String(value)}" is not a date; use ISO 8601 such as 2026-01-31`), itemIndex);
+	if (!date.isValid) {
+		throw parameterError(context, `${field} "${String(value)}" is not a date; use ISO 8601 such as 2026-01-31`, `Pick a date in ${field}, or clear it.`, itemIndex);
+	}
 	return Math.floor(date.toSeconds());
 }
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+function readLimit(context: IExecuteFunctions, itemIndex: number): number {
+	const limit = Number(context.getNodeParameter('limit', itemIndex));
+	if (!Number.isInteger(limit) || limit < 1) {
+		throw parameterError(context, `Limit must be a whole number of at least 1, not ${limit}`, 'Set Limit to 1 or more, or turn on Return All.', itemIndex);
+	}
+	return limit;
+}
+
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
 	const email = String(filters.email ?? '').trim();
-	if (email && !isEmailAddress(email)) throw toNodeError(this, new Error(`"${email}" is not an email address; enter one like name@example.com`), itemIndex);
+	if (email && !isEmailAddress(email)) {
+		throw parameterError(this, `"${email}" is not an email address; enter one like name@example.com`, 'Enter one address like name@example.com, or map a field that holds one in the Email filter, or remove the filter.', itemIndex);
+	}
 	const createdFrom = epochOrUndefined(this, filters.createdAfter, 'Created After', itemIndex);
 	const createdTo = epochOrUndefined(this, filters.createdBefore, 'Created Before', itemIndex);
 	if (createdFrom !== undefined && createdTo !== undefined && createdTo <= createdFrom) {
-		throw toNodeError(this, new Error('Created Before must be later than Created After'), itemIndex);
+		throw parameterError(this, 'Created Before must be later than Created After', 'Swap the two dates, or clear one of them.', itemIndex);
 	}
 	const statuses = new Set((filters.status as ProfileStatus[] | undefined) ?? []);
-	const profiles = await loadProfiles(
-		stripe,
-		{ createdFrom, createdTo, email: email || undefined, concurrency: listing.concurrency, includePayments: options.includePayments },
-		options,
-	);
-	const matching = statuses.size ? profiles.filter((profile) => statuses.has(profile.status)) : profiles;
-	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limited = returnAll ? matching : matching.slice(0, this.getNodeParameter('limit', itemIndex) as number);
-	return limited.map((profile) => ({ json: profile as unknown as IDataObject }));
+	const accept = (profile: Profile) => statuses.size === 0 || statuses.has(profile.status);
+	const scope = { createdFrom, createdTo, email: email || undefined, concurrency: listing.concurrency, includePayments: options.includePayments };
+	const profiles = (this.getNodeParameter('returnAll', itemIndex) as boolean)
+		? (await loadProfiles(stripe, scope, options)).filter(accept)
+		: await loadNewestProfiles(stripe, scope, options, { limit: readLimit(this, itemIndex), accept });
+	return profiles.map((profile) => ({ json: profile as unknown as IDataObject }));
 }

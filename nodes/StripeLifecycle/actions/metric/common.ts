@@ -3,12 +3,11 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { listingOptions } from '../../../shared/descriptions/listingOptions';
 import type { DiscountScope } from '../../../shared/lifecycle/mrr';
-import { epochNow } from '../../../shared/lifecycle/time';
+import { DAY_SECONDS, epochNow } from '../../../shared/lifecycle/time';
 import { parseRateTable } from '../../../shared/lifecycle/rates';
 import type { RateTable } from '../../../shared/lifecycle/types';
-import { toNodeError } from '../../../shared/transport';
+import { parameterError } from '../../../shared/execution/errors';
 
-const DAY = 86400;
 
 /** Fields every metric operation shares; `operations` says which of them show each field. */
 export function metricFields(periodOperations: string[], allOperations: string[]): INodeProperties[] {
@@ -95,21 +94,30 @@ export interface MetricSettings {
 export function readMetricSettings(context: IExecuteFunctions, itemIndex: number): MetricSettings {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const asOf = options.asOf ? DateTime.fromISO(String(options.asOf)) : DateTime.fromSeconds(epochNow());
-	if (!asOf.isValid) throw toNodeError(context, new Error(`"${String(options.asOf)}" is not a date; use an ISO 8601 date such as 2026-11-01T00:00:00Z`), itemIndex);
+	if (!asOf.isValid) {
+		throw parameterError(
+			context,
+			`"${String(options.asOf)}" is not a date; use an ISO 8601 date such as 2026-11-01T00:00:00Z`,
+			'Pick a date in the As Of / Period End option, or remove the option to report up to now.',
+			itemIndex,
+		);
+	}
 	const at = Math.floor(asOf.toSeconds());
 	const periodDays = Number(context.getNodeParameter('periodDays', itemIndex, 30));
 	if (!(periodDays >= 1 && periodDays <= 365)) {
-		throw toNodeError(context, new Error(`Period (Days) must be between 1 and 365, not ${periodDays}`), itemIndex);
+		throw parameterError(context, `Period (Days) must be between 1 and 365, not ${periodDays}`, 'Set Period (Days) between 1 and 365.', itemIndex);
 	}
 	let rates: RateTable | undefined;
 	if (String(options.rates ?? '').trim()) {
 		const parsed = parseRateTable(String(options.reportingCurrency ?? 'usd'), String(options.rates));
-		if ('error' in parsed) throw toNodeError(context, new Error(parsed.error), itemIndex);
+		if ('error' in parsed) {
+			throw parameterError(context, parsed.error, 'Correct the Rates to Reporting Currency and Reporting Currency options, or remove the rates to report each currency on its own.', itemIndex);
+		}
 		rates = parsed;
 	}
 	return {
 		at,
-		from: at - periodDays * DAY,
+		from: at - periodDays * DAY_SECONDS,
 		discounts: options.discounts === 'all' ? 'all' : 'forever',
 		locale: String(options.locale || 'en-US'),
 		zone: String(options.timeZone || context.getTimezone()),

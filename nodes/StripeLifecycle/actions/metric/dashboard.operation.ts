@@ -4,9 +4,16 @@ import { renderDashboard, renderDigest } from '../../../shared/lifecycle/dashboa
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
 import { loadPaymentReport, loadSaasMetrics } from '../../../shared/sources/metricsSource';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
-import type { OperationResult } from '../router';
+import type { StripeApi } from '../../../shared/transport/resources';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
 import { readMetricSettings } from './common';
+
+export const option: Choice = {
+	name: 'Dashboard',
+	description: 'Build a self-contained HTML dashboard of SaaS and payment metrics, plus a text digest for Slack or email',
+	action: 'Build a metrics dashboard',
+};
 
 export const description: INodeProperties[] = [
 	{
@@ -34,7 +41,7 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const settings = readMetricSettings(this, itemIndex);
 	const [{ builder, warnings }, payments] = await Promise.all([
 		loadSaasMetrics(stripe, {

@@ -3,13 +3,20 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { exactHistoryFrom } from '../../../shared/sources/eventsWindow';
 import { loadSaasMetrics } from '../../../shared/sources/metricsSource';
-import type { StripeClient } from '../../../shared/transport/stripeClient';
-import type { OperationResult } from '../router';
+import type { StripeApi } from '../../../shared/transport/resources';
+import type { Choice } from '../../../shared/execution/options';
+import type { OperationResult } from '../operation';
 import { readMetricSettings } from './common';
+
+export const option: Choice = {
+	name: 'SaaS Report',
+	description: 'MRR movements, subscriber and revenue churn, trial conversion, LTV and a daily MRR series for a period',
+	action: 'Get a subscription metrics report',
+};
 
 export const description: INodeProperties[] = [];
 
-export async function execute(this: IExecuteFunctions, stripe: StripeClient, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
+export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIndex: number, listing: ListingSettings): Promise<OperationResult[]> {
 	const settings = readMetricSettings(this, itemIndex);
 	const { builder, warnings } = await loadSaasMetrics(stripe, {
 		...settings,

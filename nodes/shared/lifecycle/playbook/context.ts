@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type Stripe from 'stripe';
 
+import { resourcePath, type ResourcePath } from '../../transport/resources';
 import { primaryItem } from '../activities';
 import { currentObject } from '../apiShapes';
 import type { Activity, ActivityName } from '../types';
@@ -131,7 +132,7 @@ export function subjectFromActivity(
 }
 
 /**
- * The profile fields a playbook reads (PRODUCT.md §6), declared structurally so any profile
+ * The profile fields a playbook reads (docs/PROFILES.md), declared structurally so any profile
  * value fits. `preferredLocales` and `subscriptionId` are optional extras: with them a profile
  * gets its own locale, and a past_due profile's invoice is found through its subscription. A
  * profile as profiles.ts builds it names its subscriptions in `subscriptionIds`, most relevant
@@ -205,7 +206,7 @@ export function subjectFromProfile(profile: ProfileLike): PlaybookSubject {
  * instead of one call per object. `reads` says which objects the answer brings.
  */
 export interface FetchPlan {
-	path: string;
+	path: ResourcePath<Fetched>;
 	query: Record<string, string>;
 	expand: string[];
 	reads: Array<keyof Loaded>;
@@ -230,18 +231,18 @@ export function planFetch(step: PlaybookStep, subject: PlaybookSubject, options:
 	const customerRead: Array<keyof Loaded> = needCustomer ? ['customer'] : [];
 
 	if (definition.currentInvoice && !loaded.invoice) {
-		if (invoice?.id) return get(`/v1/invoices/${encodeURIComponent(invoice.id)}`, customerExpand, ['invoice', ...customerRead]);
+		if (invoice?.id) return get(resourcePath('invoices', invoice.id), customerExpand, ['invoice', ...customerRead]);
 		// A profile names no invoice: the subscription's latest invoice is the one that failed.
 		if (subscription?.id) {
 			return get(
-				`/v1/subscriptions/${encodeURIComponent(subscription.id)}`,
+				resourcePath('subscriptions', subscription.id),
 				[...customerExpand, 'latest_invoice'],
 				['subscription', 'invoice', ...customerRead],
 			);
 		}
 		if (customer.id) {
 			return {
-				path: '/v1/invoices',
+				path: resourcePath('invoices'),
 				query: { customer: customer.id, status: 'open', limit: '1' },
 				expand: needCustomer ? ['data.customer'] : [],
 				reads: ['invoice', ...customerRead],
@@ -250,12 +251,12 @@ export function planFetch(step: PlaybookStep, subject: PlaybookSubject, options:
 	}
 	if (needSubscription && subscription?.id) {
 		return get(
-			`/v1/subscriptions/${encodeURIComponent(subscription.id)}`,
+			resourcePath('subscriptions', subscription.id),
 			[...customerExpand, ...(needProduct ? ['items.data.price.product'] : [])],
 			['subscription', ...customerRead],
 		);
 	}
-	if (needCustomer && customer.id) return get(`/v1/customers/${encodeURIComponent(customer.id)}`, [], ['customer']);
+	if (needCustomer && customer.id) return get(resourcePath('customers', customer.id), [], ['customer']);
 	return null;
 }
 
@@ -265,7 +266,7 @@ function customerNeeded(subject: PlaybookSubject, options: FetchOptions): boolea
 	return email === null || (!!options.optOutMetadataKey && metadata === null) || (!options.locale && locale === null);
 }
 
-function get(path: string, expand: string[], reads: Array<keyof Loaded>): FetchPlan {
+function get(path: FetchPlan['path'], expand: string[], reads: Array<keyof Loaded>): FetchPlan {
 	return { path, query: {}, expand, reads };
 }
 

@@ -1,7 +1,7 @@
 import type { ActivityName } from '../types';
 
 /**
- * The playbook steps (PRODUCT.md §9) as data: which items each step takes, what it must know
+ * The playbook steps (README.md, "Stripe Playbook") as data: which items each step takes, what it must know
  * before it can decide and compose, and how often it may mail the same customer. The node, the
  * fetch planner (context.ts), the decision (decide.ts) and the copy all read this one table.
  */
@@ -32,7 +32,7 @@ export type GuardScope = 'customer' | 'invoice' | 'invoice_attempt' | 'fact';
 export interface StepDefinition {
 	/** Activities the step answers; any other activity is skipped as not applicable. */
 	activities: readonly ActivityName[];
-	/** Profile statuses (PRODUCT.md §6) the step answers, for items that come from an audience. */
+	/** Profile statuses (docs/PROFILES.md) the step answers, for items that come from an audience. */
 	profileStatuses: readonly string[];
 	/** The copy names the plan and its price, so a product name missing from the item is fetched. */
 	plan: boolean;
