@@ -624,21 +624,19 @@ describe('Stripe Lifecycle Trigger: a verified event starts an execution or is l
 		expect(executions([redelivered])).toEqual([redelivered]);
 	});
 
-	it('sends the same claimant again after a claim that got no answer in time, so a claim Stripe did record still wins', async () => {
+	it('waits for the answer to a claim it sent even past the budget, so a claim Stripe recorded is never left to nobody', async () => {
 		const trigger = await activeTrigger({ ...exactlyOnce, fetchCustomer: false });
 		const event = trialStarted();
-		// Stripe records the claim, but only after the trigger stopped waiting for the answer.
+		// Stripe records the claim, but answers only after the delivery's 5 s budget.
 		emulator.addFault({ kind: 'latency', count: 1, latencyMs: 5500, method: 'POST', pathPrefix: `/v1/webhook_endpoints/${trigger.endpointId}` });
 
 		const first = await trigger.deliver(event);
-		await new Promise((resolve) => setTimeout(resolve, 1000));
 		const redelivered = await trigger.deliver(event);
 
-		expect(first.response).toMatchObject({ statusCode: 503 });
-		expect(executions([first, redelivered])).toEqual([redelivered]);
-		expect(requestsTo('POST', `/v1/webhook_endpoints/${trigger.endpointId}`).map((entry) => [entry.status, entry.replayed])).toEqual([
-			[200, false],
-			[200, true],
-		]);
+		// Cut off at the budget, the first delivery answered 503 and forgot the event, while Stripe held the
+		// claim for its claimant: in queue mode a redelivery reaching another process was then refused forever.
+		expect(first.response).toMatchObject({ statusCode: 200 });
+		expect(executions([first, redelivered])).toEqual([first]);
+		expect(requestsTo('POST', `/v1/webhook_endpoints/${trigger.endpointId}`).map((entry) => [entry.status, entry.replayed])).toEqual([[200, false]]);
 	}, 20_000);
 });

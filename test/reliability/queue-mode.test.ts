@@ -236,6 +236,10 @@ describeQueue('queue mode: main, two workers, a webhook processor, PostgreSQL an
 				customersMailedTwice: mailsPerCustomer.filter((n) => n > 1).length,
 				raceCustomersMailedTwice: raced.customers.filter((customer) => inbox.mailsTo(customer.email!).length > 1).length,
 				customersNotMailed: mailsPerCustomer.filter((n) => n === 0).length,
+				// A delivery answered with an error is retried by Stripe; these are the ones whose retries ran out
+				// (the emulator's schedule is minutes, Stripe's is three days), and how many error answers there were.
+				deliveriesGivenUp: stripe.deliveryLog().filter((delivery) => delivery.status !== 200 && delivery.nextAttemptAt === null).length,
+				deliveryErrorAnswers: JSON.stringify(Object.fromEntries(countBy(stripe.deliveryLog().filter((delivery) => delivery.status !== 200).map((delivery) => String(delivery.status))))),
 				// Refused claims are the races the claims decided: a duplicate that another process had already claimed.
 				claimsWon: claimRequests().filter((entry) => entry.status === 200 && !entry.replayed).length,
 				claimsRefused: claimRequests().filter((entry) => entry.status === 400).length,
