@@ -1,35 +1,31 @@
-// Both of n8n's rule sets, as n8n's community-package scanner applies them, with zero warnings
-// allowed (`--max-warnings 0`). Where they disagree, the newer @n8n/eslint-plugin-community-nodes wins.
-import tsParser from '@typescript-eslint/parser';
-import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
-import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+// n8n's own lint for what the package ships (the config `n8n-node lint` enforces in strict mode),
+// and typescript-eslint's recommended rules over every other TypeScript file: tests, the Stripe
+// emulator, the dev stack, benchmarks and scripts. `npm run lint` allows zero warnings.
+import js from '@eslint/js';
+import { config as n8nNodeConfig } from '@n8n/node-cli/eslint';
+import { globalIgnores } from 'eslint/config';
+import tseslint from 'typescript-eslint';
 
-export default [
-	{ ignores: ['dist/**', 'node_modules/**', '.tmp/**', '.n8n-dev/**', 'test/**', 'emulator/**', 'dev/**', 'bench/**', 'scripts/**', '*.js', '*.mjs'] },
-	n8nCommunityNodesPlugin.configs.recommended,
-	{ plugins: { 'n8n-nodes-base': n8nNodesBase } },
-	{ files: ['**/*.ts', 'package.json'], languageOptions: { parser: tsParser } },
-	{ rules: { 'no-console': 'error' } },
-	{ files: ['package.json'], rules: { ...n8nNodesBase.configs.community.rules } },
+/** What npm publishes and n8n loads: n8n's community-node rules apply here. */
+const SHIPPED = ['nodes/**/*.ts', 'credentials/**/*.ts'];
+
+/** node-cli's blocks aimed at every TypeScript file, narrowed to what the package ships. */
+const n8nForShippedCode = n8nNodeConfig.map((block) =>
+	block.files?.includes('**/*.ts') ? { ...block, files: SHIPPED } : block,
+);
+
+export default tseslint.config(
+	globalIgnores(['dist/**', 'node_modules/**', '.tmp/**', '.n8n-dev/**', 'coverage/**', '**/*.js', '**/*.cjs', '**/*.mjs']),
+	...n8nForShippedCode,
 	{
-		files: ['credentials/**/*.ts'],
+		files: ['**/*.ts'],
+		ignores: SHIPPED,
+		extends: [js.configs.recommended, tseslint.configs.recommended],
 		rules: {
-			...n8nNodesBase.configs.credentials.rules,
-			// Community credentials link to the vendor's docs, not to n8n's docs site.
-			'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'off',
-			// The newer credential-password-field rule checks this more precisely.
-			'n8n-nodes-base/cred-class-field-type-options-password-missing': 'off',
+			// A leading underscore marks a value taken out on purpose (`const { id: _id, ...rest } = object`).
+			// A `let` that a callback reads before its one assignment (e.g. a signal handler set up before the thing it stops).
+			'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
 		},
 	},
-	{
-		files: ['nodes/**/*.ts'],
-		rules: {
-			...n8nNodesBase.configs.nodes.rules,
-			// The newer rule set requires NodeConnectionTypes.Main instead of the string 'main'.
-			'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
-			'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
-			// Stripe's own maxima (e.g. 100 per page, 365 days) are real limits worth enforcing.
-			'n8n-nodes-base/node-param-type-options-max-value-present': 'off',
-		},
-	},
-];
+);

@@ -15,7 +15,7 @@ function splitKey(key: string): string[] | null {
 	if (open === -1) return [key];
 	const segments = [key.slice(0, open)];
 	const rest = key.slice(open);
-	const pattern = /\[([^\[\]]*)\]/y;
+	const pattern = /\[([^[\]]*)\]/y;
 	let consumed = 0;
 	while (consumed < rest.length) {
 		pattern.lastIndex = consumed;

@@ -11,6 +11,7 @@
  */
 import type Stripe from 'stripe';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects of older Stripe API versions, which the stripe package has no types for
 type Json = Record<string, any>;
 
 /** What a downgrade may need besides the object: stored objects by id, rendered in the target version. */

@@ -80,6 +80,7 @@ describe('events in older API versions', () => {
 			runScenario(emulator, 'upgrade');
 			await emulator.settleDeliveries();
 			const update = hook.events.find((event) => event.type === 'customer.subscription.updated' && 'items' in (event.data.previous_attributes ?? {}))!;
+			// eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects of older Stripe API versions, which the stripe package has no types for
 			const previous = update.data.previous_attributes as Record<string, any>;
 			expect(previous.plan).toMatchObject({ object: 'plan', id: previous.items.data[0].price.id });
 			expect(previous.quantity).toBe(previous.items.data[0].quantity);

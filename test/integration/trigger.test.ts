@@ -445,6 +445,7 @@ describe('Stripe Lifecycle Trigger: exactly once across processes', () => {
 	function inAnotherProcess(first: TriggerHarness, parameters: INodeParameters): TriggerHarness {
 		let node: StripeLifecycleTrigger | undefined;
 		jest.isolateModules(() => {
+			// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.isolateModules loads a second copy only through a synchronous require
 			const fresh = require('../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node') as typeof import('../../nodes/StripeLifecycleTrigger/StripeLifecycleTrigger.node');
 			node = new fresh.StripeLifecycleTrigger();
 		});

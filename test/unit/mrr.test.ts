@@ -5,6 +5,7 @@ import { stripeResources } from '../fixtures/stripeObjects';
 import { itemMonthlyAmount, mrrBreakdown, subscriptionMrr } from '../../nodes/shared/lifecycle/mrr';
 
 /** Stripe's example objects (MIT); override only what each case is about. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Stripe's example objects, read loosely to build test inputs
 const resources = stripeResources as Record<string, any>;
 const clone = <T>(value: unknown): T => structuredClone(value) as T;
 
