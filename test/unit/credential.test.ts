@@ -29,7 +29,7 @@ describe('Stripe Restricted Key API credential', () => {
 	});
 
 	describe('sends the key only where the URL rule allows, before any request', () => {
-		const KEY = 'rk_live_51Hsecretabcdef';
+		const KEY = 'rk_live_51Hfake';
 
 		it.each([
 			[{}, 'https://api.stripe.com', '/v1/customers'],

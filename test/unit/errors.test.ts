@@ -98,7 +98,7 @@ describe('redactSecrets', () => {
 		['Authorization: Bearer sk_test_abc123def456', 'Authorization: Bearer ****'],
 		['token ac_ABCDEFGHIJKLMNOP and rt_ABCDEFGHIJKLMNOPQ', 'token ac_**** and rt_****'],
 		// After an underscore (or any character but a letter or digit) a secret is still a secret.
-		['api_key=key_sk_live_FAKEkey9abc', 'api_key=key_sk_live_****'],
+		['api_key=key_sk_live_FAKEkey9', 'api_key=key_sk_live_****'],
 		['secret_whsec_FAKEsecret123', 'secret_whsec_****'],
 		['refresh_rt_ABCDEFGHIJKLMNOPQ', 'refresh_rt_****'],
 		['(sk_test_FAKEkey9abc)', '(sk_test_****)'],

@@ -37,7 +37,7 @@ describe('the transport refuses a credential URL outside the rule before any req
 		// A value n8n would drop with the toggle off is refused if it ever arrives.
 		[{ customBaseUrl: false, baseUrl: 'https://api.stripe.com.evil.example' }, /is not Stripe's \(https:\/\/api\.stripe\.com\)/],
 	])('restricted key %p: %s', async (settings, reason) => {
-		expect(await refusal('restrictedKey', { apiKey: 'rk_live_51Hsecretabcdef', accountId: '', ...settings })).toMatch(reason);
+		expect(await refusal('restrictedKey', { apiKey: 'rk_live_51Hfake', accountId: '', ...settings })).toMatch(reason);
 	});
 
 	it('uses https://api.stripe.com without the toggle and the emulator URL with it', async () => {
