@@ -96,6 +96,13 @@ describe('npm run release', () => {
 			headBefore = git(clone, 'rev-parse', 'HEAD');
 		});
 
+		/** Commits the setup of one refusal and publishes it, so that it becomes what must stay unchanged. */
+		function commitAndPush(message: string): void {
+			commitAll(message);
+			headBefore = git(clone, 'rev-parse', 'HEAD');
+			git(clone, 'push', '--quiet', 'origin', 'HEAD');
+		}
+
 		function expectNothingChanged(): void {
 			expect(git(clone, 'rev-parse', 'HEAD')).toBe(headBefore);
 			expect(git(origin, 'rev-parse', 'HEAD')).toBe(headBefore);
@@ -123,9 +130,7 @@ describe('npm run release', () => {
 
 		it('when CHANGELOG.md has nothing under Unreleased', () => {
 			writeFileSync(join(clone, 'CHANGELOG.md'), '# Changelog\n\n## Unreleased\n\n## 0.1.0 - 2026-01-01\n\n- Old.\n');
-			commitAll('Empty changelog');
-			headBefore = git(clone, 'rev-parse', 'HEAD');
-			git(clone, 'push', '--quiet', 'origin', 'HEAD');
+			commitAndPush('Empty changelog');
 			const result = release('patch');
 			expect(result.status).toBe(1);
 			expect(result.output).toContain('nothing under "## Unreleased"');
@@ -134,9 +139,7 @@ describe('npm run release', () => {
 
 		it('when a publish check fails', () => {
 			writePackage('node -e "process.exit(3)"');
-			commitAll('Failing check');
-			headBefore = git(clone, 'rev-parse', 'HEAD');
-			git(clone, 'push', '--quiet', 'origin', 'HEAD');
+			commitAndPush('Failing check');
 			const result = release('patch');
 			expect(result.status).toBe(1);
 			expect(result.output).toContain('npm run prepublishOnly failed');
