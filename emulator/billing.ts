@@ -188,8 +188,8 @@ export class Billing {
 
 	deleteCustomer(dataset: Dataset, id: string, options: ChangeOptions = {}): Stripe.DeletedCustomer {
 		const customer = this.customer(dataset, id);
-		for (const sub of dataset.subscriptions.values()) {
-			if (sub.customer === id && !isEnded(sub)) this.cancelSubscription(dataset, sub.id, options);
+		for (const sub of dataset.subscriptions.valuesOf('customer', id)) {
+			if (!isEnded(sub)) this.cancelSubscription(dataset, sub.id, options);
 		}
 		const stub: Stripe.DeletedCustomer = { id, object: 'customer', deleted: true };
 		dataset.customers.put(stub);
@@ -371,7 +371,7 @@ export class Billing {
 		const at = options.at ?? this.clock.now();
 		const customer = this.customer(dataset, fields.customer, 'customer');
 		const succeeded = (dataset.cards.get(customer.id) ?? 'succeeds') === 'succeeds';
-		const charge = dataset.addCharge(
+		const charge = dataset.charges.put(
 			buildCharge(this.ids.next('ch'), { livemode: dataset.livemode, created: at }, { ...fields, customer, description: fields.description ?? null, succeeded }),
 		);
 		this.webhooks.emit(dataset, succeeded ? 'charge.succeeded' : 'charge.failed', charge, { at, request: options.request });
@@ -396,12 +396,10 @@ export class Billing {
 			throw invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${refundable})`, 'amount');
 		}
 		const refund = dataset.refunds.put(buildRefund(this.ids.next('re'), at, { charge: before, amount, reason: fields.reason ?? null }));
-		const refunds = before.refunds ?? { object: 'list' as const, data: [], has_more: false, url: `/v1/charges/${chargeId}/refunds` };
 		const after: Stripe.Charge = {
 			...before,
 			amount_refunded: before.amount_refunded + amount,
 			refunded: before.amount_refunded + amount === before.amount_captured,
-			refunds: { ...refunds, data: [refund, ...refunds.data] },
 		};
 		this.replace(dataset, dataset.charges, before, after, 'charge.refunded', options);
 		this.webhooks.emit(dataset, 'refund.created', refund, { at, request: options.request });
@@ -696,7 +694,7 @@ export class Billing {
 			return 'requires_action';
 		}
 		const succeeded = card === 'succeeds';
-		const charge = dataset.addCharge(
+		const charge = dataset.charges.put(
 			buildCharge(this.ids.next('ch'), { livemode: dataset.livemode, created: at }, {
 				amount: invoice.amount_due,
 				currency: invoice.currency,

@@ -50,6 +50,8 @@ export interface RequestLogEntry {
 	replayed: boolean;
 	fault: string | null;
 	status: number | null;
+	/** The objects a list or search page carried: what a rate-limited reader gets per call. */
+	listed: number | null;
 	requestId: string;
 }
 

@@ -5,7 +5,8 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from './errors';
 import type { FormObject, FormValue } from './form';
-import type { Collection, Dataset } from './store';
+import type { Collection, CreatedOrder, Dataset } from './store';
+import type { RenderContext } from './versions';
 
 export interface ListPage<T> {
 	object: 'list';
@@ -23,64 +24,74 @@ export function parseLimit(params: FormObject): number {
 	return limit;
 }
 
-/** `created=N` or `created[gte|gt|lte|lt]=N`. */
-export function createdMatcher(value: FormValue | undefined): (created: number) => boolean {
-	if (value === undefined) return () => true;
-	if (typeof value === 'string') {
-		const exact = Number(value);
-		return (created) => created === exact;
-	}
-	const range = value as Record<string, string>;
-	const bound = (key: string): number | undefined => (range[key] === undefined ? undefined : Number(range[key]));
-	const gt = bound('gt');
-	const gte = bound('gte');
-	const lt = bound('lt');
-	const lte = bound('lte');
-	return (created) =>
-		(gt === undefined || created > gt) &&
-		(gte === undefined || created >= gte) &&
-		(lt === undefined || created < lt) &&
-		(lte === undefined || created <= lte);
+/** What a list request narrows its collection to, besides the cursors and `created`. */
+export interface ListQuery<T, K extends string> {
+	/** Walk only what an index files under a key (`customer=`), not the whole collection. */
+	index?: { name: K; key: string };
+	/** Nothing created before this is listed (the Events API's retention). */
+	createdFrom?: number;
+	/** Tested on each object the walk passes, so it costs the objects skipped until the page is full. */
+	keep?: (item: T) => boolean;
+}
+
+/** The positions `created=N` or `created[gte|gt|lte|lt]=N` allows, as [from, to) in `order`. */
+function createdSpan(order: CreatedOrder, value: FormValue | undefined, createdFrom: number | undefined): [number, number] {
+	const bounds: Record<string, string | undefined> = typeof value === 'string' ? { gte: value, lte: value } : ((value ?? {}) as Record<string, string>);
+	let from = 0;
+	let to = order.size;
+	const lower = (isBefore: (created: number) => boolean) => (from = Math.max(from, order.partition(isBefore)));
+	const upper = (isBefore: (created: number) => boolean) => (to = Math.min(to, order.partition(isBefore)));
+	if (createdFrom !== undefined) lower((created) => created < createdFrom);
+	if (bounds.gte !== undefined) lower((created) => created < Number(bounds.gte));
+	if (bounds.gt !== undefined) lower((created) => created <= Number(bounds.gt));
+	if (bounds.lte !== undefined) upper((created) => created <= Number(bounds.lte));
+	if (bounds.lt !== undefined) upper((created) => created < Number(bounds.lt));
+	return [from, to];
 }
 
 /**
- * One page of `items` (already filtered, newest first). Cursors are positioned by the cursor
- * object's (created, id), so a cursor outside the filter still works as on Stripe.
+ * One page, newest first. Cursors are positioned by the cursor object's (created, id), so a cursor
+ * outside the filter still works as on Stripe. A page costs O(log n) to find where it starts, then
+ * one step per object it passes: those it returns and those `keep` skips.
  */
-export function paginate<T extends { id: string }>(
-	items: T[],
-	collection: Collection<T>,
+export function listPage<T extends { id: string }, K extends string>(
+	collection: Collection<T, K>,
 	params: FormObject,
 	url: string,
 	noun: string,
-	createdOf: (item: T) => number,
+	query: ListQuery<T, K> = {},
 ): ListPage<T> {
 	const limit = parseLimit(params);
 	const startingAfter = params.starting_after as string | undefined;
 	const endingBefore = params.ending_before as string | undefined;
-	const isAfter = (item: T, cursorCreated: number, cursorId: string): boolean => {
-		const created = createdOf(item);
-		return created < cursorCreated || (created === cursorCreated && item.id < cursorId);
-	};
 	const cursorCreated = (param: string, id: string): number => {
 		const created = collection.createdOf(id);
 		if (created === undefined) throw invalidRequest(`No such ${noun}: '${id}'`, param, 'resource_missing', 404);
 		return created;
 	};
+	const order = collection.ordered(query.index);
+	let [from, to] = createdSpan(order, params.created, query.createdFrom);
+	const keep = query.keep ?? (() => true);
+	const found: T[] = [];
+	const visit = (position: number): boolean => {
+		const item = collection.get(order.idAt(position))!;
+		if (keep(item)) found.push(item);
+		return found.length > limit;
+	};
 	if (endingBefore) {
+		// The `limit` objects just newer than the cursor: walk up from it, then turn the page around.
 		const created = cursorCreated('ending_before', endingBefore);
-		const before = items.filter((item) => !isAfter(item, created, endingBefore) && item.id !== endingBefore);
-		const data = before.slice(Math.max(before.length - limit, 0));
-		return { object: 'list', data, has_more: before.length > limit, url };
+		from = Math.max(from, order.partition((c, id) => c < created || (c === created && id <= endingBefore)));
+		for (let position = from; position < to && !visit(position); position++);
+		const data = found.slice(0, limit).reverse();
+		return { object: 'list', data, has_more: found.length > limit, url };
 	}
-	let start = 0;
 	if (startingAfter) {
 		const created = cursorCreated('starting_after', startingAfter);
-		start = items.findIndex((item) => isAfter(item, created, startingAfter));
-		if (start === -1) start = items.length;
+		to = Math.min(to, order.partition((c, id) => c < created || (c === created && id < startingAfter)));
 	}
-	const data = items.slice(start, start + limit);
-	return { object: 'list', data, has_more: start + limit < items.length, url };
+	for (let position = to - 1; position >= from && !visit(position); position--);
+	return { object: 'list', data: found.slice(0, limit), has_more: found.length > limit, url };
 }
 
 /** `expand[]` values as given, whether sent as `expand[]=a` or `expand[0]=a`. */
@@ -108,12 +119,39 @@ function toTree(paths: string[], listPrefix = false): ExpandTree {
 	return tree;
 }
 
-/** Customers' `subscriptions` is not an id but a list Stripe includes on request. */
-function customerSubscriptions(dataset: Dataset, customer: Stripe.Customer): ListPage<Stripe.Subscription> {
-	const data = dataset.subscriptions
-		.values()
-		.filter((sub) => sub.customer === customer.id && sub.status !== 'canceled' && sub.status !== 'incomplete_expired');
-	return { object: 'list', data, has_more: false, url: `/v1/customers/${customer.id}/subscriptions` };
+/**
+ * Lists Stripe includes in an object only on request (`expand[]`), by object kind and property: a
+ * customer's current subscriptions, and (since 2022-11-15, docs.stripe.com/changelog/2022-11-15)
+ * a charge's refunds, newest first. `asOf` leaves out what was created after it.
+ */
+const INCLUDED_ON_REQUEST: Record<string, Record<string, (dataset: Dataset, id: string, asOf?: number) => ListPage<unknown>>> = {
+	customer: {
+		subscriptions: (dataset, id) => ({
+			object: 'list',
+			data: dataset.subscriptions.valuesOf('customer', id).filter((sub) => sub.status !== 'canceled' && sub.status !== 'incomplete_expired'),
+			has_more: false,
+			url: `/v1/customers/${id}/subscriptions`,
+		}),
+	},
+	charge: {
+		refunds: (dataset, id, asOf = Number.POSITIVE_INFINITY) => ({
+			object: 'list',
+			data: dataset.refunds.valuesOf('charge', id).filter((refund) => refund.created <= asOf),
+			has_more: false,
+			url: `/v1/charges/${id}/refunds`,
+		}),
+	},
+};
+
+/**
+ * What rendering an event in an older API version reads: objects by id, and a charge's refunds,
+ * which versions before 2022-11-15 included in every charge, as they were when the event happened.
+ */
+export function renderContext(dataset: Dataset, event: Stripe.Event): RenderContext {
+	return {
+		lookup: (id) => dataset.lookup(id) as Record<string, unknown> | undefined,
+		refunds: (charge) => INCLUDED_ON_REQUEST.charge.refunds(dataset, charge, event.created) as unknown as Record<string, unknown>,
+	};
 }
 
 function expandValue(dataset: Dataset, value: unknown, tree: ExpandTree, path: string): unknown {
@@ -128,8 +166,9 @@ function expandValue(dataset: Dataset, value: unknown, tree: ExpandTree, path: s
 	const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
 	for (const [key, subtree] of Object.entries(tree)) {
 		const childPath = path ? `${path}.${key}` : key;
-		if (key === 'subscriptions' && copy.object === 'customer' && !copy.deleted) {
-			copy.subscriptions = expandValue(dataset, customerSubscriptions(dataset, copy as unknown as Stripe.Customer), subtree, childPath);
+		const included = copy.deleted ? undefined : INCLUDED_ON_REQUEST[copy.object as string]?.[key];
+		if (included) {
+			copy[key] = expandValue(dataset, included(dataset, copy.id as string), subtree, childPath);
 			continue;
 		}
 		if (!(key in copy)) throw invalidRequest(`This property cannot be expanded (${childPath}).`, 'expand');

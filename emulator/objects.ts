@@ -424,14 +424,15 @@ export function buildInvoice(
 	};
 }
 
+// Since 2022-11-15 a charge has its refunds only on request (expand[]=refunds, see lists.ts).
+const { refunds: _includedOnRequest, ...chargeExample } = examples.charge;
 const chargeTemplate: Stripe.Charge = {
-	...examples.charge,
+	...chargeExample,
 	transfer_data: null,
 	source: null,
 	balance_transaction: null,
 	captured: true,
 	shipping: null,
-	refunds: { object: 'list', data: [], has_more: false, url: '' },
 };
 
 export function buildCharge(
@@ -475,7 +476,6 @@ export function buildCharge(
 		refunded: false,
 		disputed: false,
 		receipt_url: `https://pay.stripe.com/receipts/${id}`,
-		refunds: { object: 'list', data: [], has_more: false, url: `/v1/charges/${id}/refunds` },
 	};
 }
 

@@ -9,7 +9,7 @@ import type { Billing, SubscriptionItemInput } from './billing';
 import { invalidRequest, resourceMissing, StripeApiError } from './errors';
 import type { FormObject, FormValue } from './form';
 import type { PermissionResource } from './keys';
-import { createdMatcher, expandList, expandObject, expandPaths, paginate, type ListPage } from './lists';
+import { expandList, expandObject, expandPaths, listPage, renderContext, type ListPage, type ListQuery } from './lists';
 import { buildWebhookEndpoint } from './objects';
 import { PINNED_API_VERSION } from './spec-additions';
 import type { Collection, Dataset, IdFactory } from './store';
@@ -76,21 +76,8 @@ function itemsParam(params: FormObject): SubscriptionItemInput[] | undefined {
 
 // ----- generic list/retrieve ----------------------------------------------------------------
 
-function createdOf(item: { id: string }, collection: Collection<{ id: string }>): number {
-	return (item as { created?: number }).created ?? collection.createdOf(item.id) ?? 0;
-}
-
-function list<T extends { id: string }>(
-	context: ApiContext,
-	collection: Collection<T>,
-	url: string,
-	noun: string,
-	keep: (item: T) => boolean = () => true,
-): unknown {
-	const created = createdMatcher(context.params.created);
-	const items = collection.values().filter((item) => keep(item) && created(createdOf(item, collection as Collection<{ id: string }>)));
-	const page = paginate(items, collection, context.params, url, noun, (item) => createdOf(item, collection as Collection<{ id: string }>));
-	return expandList(context.dataset, page, expandPaths(context.params));
+function list<T extends { id: string }, K extends string>(context: ApiContext, collection: Collection<T, K>, url: string, noun: string, query?: ListQuery<T, K>): unknown {
+	return expandList(context.dataset, listPage(collection, context.params, url, noun, query), expandPaths(context.params));
 }
 
 function retrieve<T>(context: ApiContext, value: T | undefined, noun: string, id: string): T {
@@ -100,7 +87,7 @@ function retrieve<T>(context: ApiContext, value: T | undefined, noun: string, id
 
 /** The Events API shows an event in the version it was created with, whatever Stripe-Version asks. */
 function inCreatedVersion(context: ApiContext, event: Stripe.Event): Stripe.Event {
-	return renderEvent(event, event.api_version ?? PINNED_API_VERSION, { lookup: (id) => context.dataset.lookup(id) as Record<string, unknown> | undefined });
+	return renderEvent(event, event.api_version ?? PINNED_API_VERSION, renderContext(context.dataset, event));
 }
 
 function subscriptionStatusFilter(status: string | undefined): (sub: Stripe.Subscription) => boolean {
@@ -162,35 +149,31 @@ const write = (method: 'POST' | 'DELETE', template: string, resource: Permission
 
 /** Resources whose dataset collection, permission and path share one name. */
 type Plain = 'customers' | 'products' | 'prices' | 'coupons' | 'subscriptions' | 'invoices' | 'charges' | 'refunds' | 'disputes';
-type ItemOf<R extends Plain> = Dataset[R] extends Collection<infer T> ? T : never;
+type ItemOf<R extends Plain> = Dataset[R] extends Collection<infer T, infer _K> ? T : never;
+type IndexOf<R extends Plain> = Dataset[R] extends Collection<infer _T, infer K> ? K : never;
 
-/** `GET /v1/<resource>`: the objects `keep` (made from the request's parameters) accepts. */
-function listRoute<R extends Plain>(resource: R, noun: string, keep: (params: FormObject) => (item: ItemOf<R>) => boolean = () => () => true): ApiRoute {
+/** `GET /v1/<resource>`: what `query` (made from the request's parameters) narrows the list to. */
+function listRoute<R extends Plain>(resource: R, noun: string, query: (params: FormObject) => ListQuery<ItemOf<R>, IndexOf<R>> = () => ({})): ApiRoute {
 	const template = `/v1/${resource}`;
-	return read(template, resource, (c) => list(c, c.dataset[resource] as unknown as Collection<ItemOf<R>>, template, noun, keep(c.params)));
+	return read(template, resource, (c) => list(c, c.dataset[resource] as unknown as Collection<ItemOf<R>, IndexOf<R>>, template, noun, query(c.params)));
 }
 
 /** `GET /v1/<resource>/{<param>}`. */
 function retrieveRoute<R extends Plain>(resource: R, noun: string, param: string): ApiRoute {
-	return read(`/v1/${resource}/{${param}}`, resource, (c) => retrieve(c, (c.dataset[resource] as unknown as Collection<ItemOf<R>>).get(c.pathParams[param]), noun, c.pathParams[param]));
+	return read(`/v1/${resource}/{${param}}`, resource, (c) => retrieve(c, (c.dataset[resource] as unknown as Collection<ItemOf<R>, IndexOf<R>>).get(c.pathParams[param]), noun, c.pathParams[param]));
 }
 
-/** The objects whose `field` equals the request parameter `name`, or every object without it. */
-function equalTo<T>(name: string, field: (item: T) => unknown): (params: FormObject) => (item: T) => boolean {
-	return (params) => {
-		const value = str(params, name);
-		return (item) => value === undefined || field(item) === value;
-	};
+/** The index that files objects by the request parameter of the same name, when it is given. */
+function indexed<K extends string>(params: FormObject, name: K): { index?: { name: K; key: string } } {
+	const key = str(params, name);
+	return key === undefined ? {} : { index: { name, key } };
 }
 
 export const apiRoutes: ApiRoute[] = [
 	read('/v1/account', 'account', (c) => expandObject(c.dataset, c.dataset.connected ? { ...c.account, id: c.dataset.account } : c.account, expandPaths(c.params))),
 
 	// Customers
-	listRoute('customers', 'customer', (params) => {
-		const email = str(params, 'email');
-		return (customer) => !customer.deleted && (email === undefined || customer.email === email);
-	}),
+	listRoute('customers', 'customer', (params) => ({ ...indexed(params, 'email'), keep: (customer) => !customer.deleted })),
 	write('POST', '/v1/customers', 'customers', (c) =>
 		c.billing.createCustomer(
 			c.dataset,
@@ -219,7 +202,7 @@ export const apiRoutes: ApiRoute[] = [
 	// Products, prices, coupons
 	listRoute('products', 'product', (params) => {
 		const active = bool(params, 'active');
-		return (product) => active === undefined || product.active === active;
+		return { keep: (product) => active === undefined || product.active === active };
 	}),
 	write('POST', '/v1/products', 'products', (c) =>
 		c.billing.createProduct(
@@ -233,11 +216,13 @@ export const apiRoutes: ApiRoute[] = [
 		const active = bool(params, 'active');
 		const type = str(params, 'type');
 		const currency = str(params, 'currency');
-		return (price) =>
-			(product === undefined || price.product === product) &&
-			(active === undefined || price.active === active) &&
-			(type === undefined || price.type === type) &&
-			(currency === undefined || price.currency === currency);
+		return {
+			keep: (price) =>
+				(product === undefined || price.product === product) &&
+				(active === undefined || price.active === active) &&
+				(type === undefined || price.type === type) &&
+				(currency === undefined || price.currency === currency),
+		};
 	}),
 	write('POST', '/v1/prices', 'prices', (c) => {
 		const recurring = c.params.recurring as FormObject | undefined;
@@ -293,11 +278,9 @@ export const apiRoutes: ApiRoute[] = [
 
 	// Subscriptions
 	listRoute('subscriptions', 'subscription', (params) => {
-		const customer = str(params, 'customer');
 		const price = str(params, 'price');
 		const status = subscriptionStatusFilter(str(params, 'status'));
-		return (sub) =>
-			status(sub) && (customer === undefined || sub.customer === customer) && (price === undefined || sub.items.data.some((item) => item.price.id === price));
+		return { ...indexed(params, 'customer'), keep: (sub) => status(sub) && (price === undefined || sub.items.data.some((item) => item.price.id === price)) };
 	}),
 	write('POST', '/v1/subscriptions', 'subscriptions', (c) => {
 		const discounts = arrayOf(c.params.discounts) as FormObject[];
@@ -336,19 +319,18 @@ export const apiRoutes: ApiRoute[] = [
 
 	// Invoices, charges, refunds, disputes
 	listRoute('invoices', 'invoice', (params) => {
-		const customer = str(params, 'customer');
 		const subscription = str(params, 'subscription');
 		const status = str(params, 'status');
-		return (invoice) =>
-			(customer === undefined || invoice.customer === customer) &&
-			(subscription === undefined || invoice.parent?.subscription_details?.subscription === subscription) &&
-			(status === undefined || invoice.status === status);
+		return {
+			...indexed(params, 'customer'),
+			keep: (invoice) => (subscription === undefined || invoice.parent?.subscription_details?.subscription === subscription) && (status === undefined || invoice.status === status),
+		};
 	}),
 	retrieveRoute('invoices', 'invoice', 'invoice'),
 	write('POST', '/v1/invoices/{invoice}/pay', 'invoices', (c) => c.billing.payInvoice(c.dataset, c.pathParams.invoice, { request: c.request })),
-	listRoute('charges', 'charge', equalTo('customer', (charge) => charge.customer)),
+	listRoute('charges', 'charge', (params) => indexed(params, 'customer')),
 	retrieveRoute('charges', 'charge', 'charge'),
-	listRoute('refunds', 'refund', equalTo('charge', (refund) => refund.charge)),
+	listRoute('refunds', 'refund', (params) => indexed(params, 'charge')),
 	write('POST', '/v1/refunds', 'refunds', (c) =>
 		c.billing.refundCharge(
 			c.dataset,
@@ -357,14 +339,12 @@ export const apiRoutes: ApiRoute[] = [
 			{ request: c.request },
 		)),
 	retrieveRoute('refunds', 'refund', 'refund'),
-	listRoute('disputes', 'dispute', equalTo('charge', (dispute) => dispute.charge)),
+	listRoute('disputes', 'dispute', (params) => indexed(params, 'charge')),
 	retrieveRoute('disputes', 'dispute', 'dispute'),
 
 	// Events
 	read('/v1/events', 'events', (c) => {
-		const type = eventTypeFilter(c.params);
-		const oldest = c.now - EVENT_RETENTION_SECONDS;
-		const page = list(c, c.dataset.events, '/v1/events', 'event', (event) => event.created >= oldest && type(event)) as ListPage<Stripe.Event>;
+		const page = list(c, c.dataset.events, '/v1/events', 'event', { createdFrom: c.now - EVENT_RETENTION_SECONDS, keep: eventTypeFilter(c.params) }) as ListPage<Stripe.Event>;
 		return { ...page, data: page.data.map((event) => inCreatedVersion(c, event)) };
 	}),
 	read('/v1/events/{id}', 'events', (c) => {

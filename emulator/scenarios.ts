@@ -80,12 +80,12 @@ export function runScenario(
 		}
 	};
 	const latest = (statuses: Stripe.Subscription.Status[], where: (sub: Stripe.Subscription) => boolean = () => true) =>
-		dataset.subscriptions.values().find((sub) => sub.customer === customer.id && statuses.includes(sub.status) && where(sub));
+		dataset.subscriptions.valuesOf('customer', customer.id).find((sub) => statuses.includes(sub.status) && where(sub));
 	const subscribe = (price: Stripe.Price, trialDays?: number) =>
 		withGoodCard(() => billing.createSubscription(dataset, { customer: customer.id, items: [{ price: price.id }], trialDays }));
 	const active = (price: Stripe.Price = pro) => latest(['active']) ?? subscribe(price);
 	const paidCharge = () => {
-		const find = () => dataset.customerCharges(customer.id).find((charge) => charge.status === 'succeeded' && !charge.refunded && !charge.disputed);
+		const find = () => dataset.charges.valuesOf('customer', customer.id).find((charge) => charge.status === 'succeeded' && !charge.refunded && !charge.disputed);
 		const found = find();
 		if (found) return found;
 		subscribe(pro);

@@ -197,7 +197,7 @@ export function seedDemoAccount(emulator: StripeEmulator, options: SeedOptions =
 				if (open && dataset.invoices.get(open)?.status === 'open') billing.payInvoice(dataset, open, { at: recoverAt });
 			}
 			runUntil(now);
-			const paid = dataset.customerCharges(customer.id).find((charge) => charge.status === 'succeeded');
+			const paid = dataset.charges.valuesOf('customer', customer.id).find((charge) => charge.status === 'succeeded');
 			if (paid && (!disputed || random.chance(0.005))) {
 				if (!disputed || random.chance(0.5)) billing.disputeCharge(dataset, paid.id, 'fraudulent', { at: Math.min(now, paid.created + 5 * DAY) });
 				disputed = true;

@@ -85,6 +85,7 @@ async function handleApi(emulator: StripeEmulator, req: http.IncomingMessage, re
 		replayed: false,
 		fault: null,
 		status: null,
+		listed: null,
 		requestId,
 	};
 	emulator.requests.push(entry);
@@ -167,6 +168,7 @@ async function handleApi(emulator: StripeEmulator, req: http.IncomingMessage, re
 				account: emulator.account,
 			});
 			body = JSON.stringify(result, null, 2);
+			if (isPage(result)) entry.listed = result.data.length;
 		} catch (error) {
 			if (!(error instanceof StripeApiError)) throw error;
 			status = error.status;
@@ -181,4 +183,9 @@ async function handleApi(emulator: StripeEmulator, req: http.IncomingMessage, re
 		if (!(error instanceof StripeApiError)) throw error;
 		return finish(error.status, errorBody(error, requestId, key?.mode === 'live'), error.headers);
 	}
+}
+
+function isPage(result: unknown): result is { data: unknown[] } {
+	const object = (result as { object?: unknown } | null)?.object;
+	return (object === 'list' || object === 'search_result') && Array.isArray((result as { data?: unknown }).data);
 }

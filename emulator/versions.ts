@@ -14,9 +14,12 @@ import type Stripe from 'stripe';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects of older Stripe API versions, which the stripe package has no types for
 type Json = Record<string, any>;
 
-/** What a downgrade may need besides the object: stored objects by id, rendered in the target version. */
+/** What a downgrade may need besides the object, rendered in the target version. */
 export interface RenderContext {
+	/** A stored object by id. */
 	lookup(id: string): Json | undefined;
+	/** The list of a charge's refunds older versions included in it. */
+	refunds(charge: string): Json;
 }
 
 interface Boundary {
@@ -117,6 +120,7 @@ const BOUNDARIES: Boundary[] = [
 		version: '2022-11-15',
 		objects: {
 			subscription: (subscription) => without(subscription, 'currency'),
+			charge: (charge, context) => ({ ...charge, refunds: context.refunds(charge.id) }),
 			payment_intent: (intent, context) => {
 				const latest = isRecord(intent.latest_charge) ? intent.latest_charge : typeof intent.latest_charge === 'string' ? context.lookup(intent.latest_charge) : undefined;
 				return { ...without(intent, 'latest_charge'), charges: { object: 'list', data: latest ? [latest] : [], has_more: false, url: `/v1/charges?payment_intent=${intent.id}` } };
@@ -166,7 +170,10 @@ function renderWith(value: unknown, boundaries: Boundary[], context: RenderConte
 	let rendered: Json = Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, renderWith(entry, boundaries, context)]));
 	const kind = rendered.object as string | undefined;
 	// Objects a downgrade looks up are stored in the pinned shape, so they are rendered in full.
-	const rendering: RenderContext = { lookup: (id) => renderWith(context.lookup(id), boundaries, context) as Json | undefined };
+	const rendering: RenderContext = {
+		lookup: (id) => renderWith(context.lookup(id), boundaries, context) as Json | undefined,
+		refunds: (charge) => renderWith(context.refunds(charge), boundaries, context) as Json,
+	};
 	for (const boundary of boundaries) {
 		const downgrade = kind === undefined ? undefined : boundary.objects[kind];
 		if (downgrade) rendered = downgrade(rendered, rendering);

@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import Stripe from 'stripe';
 import type { Dataset, IdFactory, Clock, Store } from './store';
 import { renderEvent } from './versions';
+import { renderContext } from './lists';
 
 /** Event types the emulator emits; also what `enabled_events` may name besides `*`. */
 export const SUPPORTED_EVENT_TYPES = [
@@ -148,7 +149,7 @@ export class Webhooks {
 	/** The event in the version Stripe sends it to `endpoint`: its own `api_version`, else the account's default. */
 	private payloadFor(dataset: Dataset, event: Stripe.Event, endpoint: Stripe.WebhookEndpoint): string {
 		const version = endpoint.api_version ?? this.options.defaultApiVersion();
-		return JSON.stringify(renderEvent(event, version, { lookup: (id) => dataset.lookup(id) as Record<string, unknown> | undefined }), null, 2);
+		return JSON.stringify(renderEvent(event, version, renderContext(dataset, event)), null, 2);
 	}
 
 	/** Enabled endpoints of the platform that want this event: own events, or Connect events for `connect` endpoints. */

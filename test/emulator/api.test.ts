@@ -138,6 +138,51 @@ describe('lists', () => {
 		await expect(stripe.subscriptions.list({ expand: ['data.status'] })).rejects.toThrow('This property cannot be expanded (status).');
 	});
 
+	it('includes a charge\'s refunds only with expand[]=refunds, as Stripe has since 2022-11-15', async () => {
+		const customer = emulator.createCustomer({ email: 'r@example.com' });
+		const charge = emulator.createCharge({ customer: customer.id, amount: 5000, currency: 'usd' });
+		const other = emulator.createCharge({ customer: customer.id, amount: 700, currency: 'usd' });
+		emulator.clock.advanceTo(emulator.now() + 60);
+		const first = emulator.refundCharge(charge.id, { amount: 1000 });
+		emulator.clock.advanceTo(emulator.now() + 60);
+		const second = emulator.refundCharge(charge.id, { amount: 500 });
+		const plain = (await (await get('/v1/charges')).json()) as { data: Array<Record<string, unknown>> };
+		expect(plain.data.map((item) => 'refunds' in item)).toEqual([false, false]);
+		const response = await get('/v1/charges?expand[]=data.refunds');
+		expect(response.status).toBe(200);
+		const expanded = (await response.json()) as Stripe.ApiList<Stripe.Charge>;
+		const byId = new Map(expanded.data.map((item) => [item.id, item]));
+		expect(byId.get(charge.id)!.refunds).toEqual({ object: 'list', data: [second, first], has_more: false, url: `/v1/charges/${charge.id}/refunds` });
+		expect(byId.get(charge.id)!.amount_refunded).toBe(1500);
+		expect(byId.get(other.id)!.refunds).toEqual({ object: 'list', data: [], has_more: false, url: `/v1/charges/${other.id}/refunds` });
+		const retrieved = await client(emulator.keys.secretTest).charges.retrieve(charge.id, { expand: ['refunds'] });
+		expect(retrieved.refunds?.data.map((refund) => refund.id)).toEqual([second.id, first.id]);
+	});
+
+	it('expands what the batched backfill asks for: subscriptions\' latest invoice and discounts, disputes\' charge', async () => {
+		const customer = emulator.createCustomer({ email: 'x@example.com' });
+		const product = emulator.createProduct({ name: 'Pro' });
+		const price = emulator.createPrice({ product: product.id, currency: 'usd', unit_amount: 2900, recurring: { interval: 'month' } });
+		const coupon = emulator.createCoupon({ id: 'TENOFF', duration: 'forever', percent_off: 10 });
+		const sub = emulator.createSubscription({ customer: customer.id, items: [{ price: price.id }], coupon: coupon.id });
+		const response = await get('/v1/subscriptions?expand[]=data.latest_invoice&expand[]=data.discounts&expand[]=data.items.data.discounts');
+		expect(response.status).toBe(200);
+		const [listed] = ((await response.json()) as Stripe.ApiList<Stripe.Subscription>).data;
+		expect(listed.id).toBe(sub.id);
+		expect(listed.latest_invoice).toEqual(emulator.dataset().invoices.get(sub.latest_invoice as string));
+		expect(listed.discounts).toEqual([emulator.dataset().discounts.get(sub.discounts[0] as string)]);
+		expect(listed.discounts[0]).toMatchObject({ object: 'discount', source: { coupon: coupon.id } });
+		expect(listed.items.data.map((item) => item.discounts)).toEqual([[]]);
+
+		const charge = emulator.createCharge({ customer: customer.id, amount: 5000, currency: 'usd' });
+		const dispute = emulator.disputeCharge(charge.id);
+		const disputes = await get('/v1/disputes?expand[]=data.charge');
+		expect(disputes.status).toBe(200);
+		const [expanded] = ((await disputes.json()) as Stripe.ApiList<Stripe.Dispute>).data;
+		expect(expanded.id).toBe(dispute.id);
+		expect(expanded.charge).toEqual(emulator.dataset().charges.get(charge.id));
+	});
+
 	it('returns deleted customers as stubs and hides them from lists', async () => {
 		const customer = emulator.createCustomer({ email: 'gone@example.com' });
 		const stripe = client(emulator.keys.secretTest);

@@ -115,6 +115,27 @@ describe('events in older API versions', () => {
 		}
 	});
 
+	it('includes a charge\'s refunds before 2022-11-15 only, each event with the refunds made until then', async () => {
+		const hook = await receiver();
+		try {
+			await endpoint(hook.url, '2022-08-01');
+			await endpoint(`${hook.url}/current`);
+			const customer = emulator.createCustomer({});
+			const charge = emulator.createCharge({ customer: customer.id, amount: 5000, currency: 'usd' });
+			const first = emulator.refundCharge(charge.id, { amount: 1000 });
+			emulator.advanceClock({ seconds: 60 });
+			const second = emulator.refundCharge(charge.id, { amount: 500 });
+			await emulator.settleDeliveries();
+			const refunded = (version: string) =>
+				hook.events.filter((event) => event.type === 'charge.refunded' && event.api_version === version).map((event) => event.data.object as Stripe.Charge);
+			expect(refunded('2022-08-01').map((object) => object.refunds?.data.map((refund) => refund.id))).toEqual([[first.id], [second.id, first.id]]);
+			expect(refunded('2022-08-01')[0].refunds).toMatchObject({ object: 'list', has_more: false, url: `/v1/charges/${charge.id}/refunds` });
+			expect(refunded(emulator.apiVersion).map((object) => 'refunds' in object)).toEqual([false, false]);
+		} finally {
+			await hook.close();
+		}
+	});
+
 	it('refuses a default version Stripe never had', async () => {
 		const answer = await fetch(`${emulator.url}/_emulator/api_version`, { method: 'POST', body: JSON.stringify({ version: '2020-13-45' }) });
 		expect(answer.status).toBe(400);
