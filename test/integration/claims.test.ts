@@ -50,7 +50,7 @@ function clientFor(apiKey: string): StripeApi {
 			});
 			return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
 		},
-	}));
+	}), { cursorKey: Buffer.from('claims-test') });
 }
 
 function managedMetadata(workflowId: string, kind = 'production'): Record<string, string> {

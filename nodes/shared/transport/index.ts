@@ -38,6 +38,15 @@ export interface CredentialInfo {
 	account: string | null;
 	/** Names the account for the shared rate limiter; a digest, never a secret. */
 	accountKey: string;
+	/**
+	 * Signs sync cursors (sources/syncCursor.ts): derived from the credential's secret, so only the
+	 * same credential can continue a sync, and never shown.
+	 */
+	cursorKey: Buffer;
+}
+
+function cursorKeyOf(secret: string): Buffer {
+	return createHash('sha256').update(`stripe-lifecycle sync cursor|${secret}`).digest();
 }
 
 function digest(text: string): string {
@@ -96,6 +105,8 @@ export async function credentialInfo(context: StripeContext): Promise<Credential
 			baseUrl,
 			account,
 			accountKey: digest(`oauth|${account ?? token.access_token}`),
+			// The access token changes when n8n refreshes it; the app's secret and the account do not.
+			cursorKey: cursorKeyOf(`oauth|${String(credentials.clientSecret ?? '')}|${account ?? ''}`),
 		};
 	}
 	const apiKey = String(credentials.apiKey ?? '');
@@ -113,6 +124,7 @@ export async function credentialInfo(context: StripeContext): Promise<Credential
 		baseUrl,
 		account,
 		accountKey: digest(`${apiKey}|${account ?? ''}`),
+		cursorKey: cursorKeyOf(`${apiKey}|${account ?? ''}`),
 	};
 }
 
@@ -163,7 +175,7 @@ export async function stripeClient(context: StripeContext, settings: StripeClien
 					throw error;
 				})) as HttpResponse,
 	});
-	return stripeApi(client);
+	return stripeApi(client, { cursorKey: info.cursorKey });
 }
 
 /** Turns a transport failure into the error n8n shows, with the hint on what to do. */

@@ -101,7 +101,7 @@ class WebhookEndpoints extends ReadResource<Stripe.WebhookEndpoint, Stripe.Webho
  * What nodes hold of a client: the resources, each bound to its path and types, the key's mode,
  * and the GET of a planned path. A path cannot be called with a type of the caller's choosing.
  */
-export function stripeApi(client: StripeClient) {
+export function stripeApi(client: StripeClient, credential: { cursorKey: Buffer }) {
 	return {
 		customers: new ReadResource<Stripe.Customer, Stripe.CustomerListParams, Retrieved['customers']>(client, RESOURCE_PATHS.customers),
 		subscriptions: new ListedResource<Stripe.Subscription, Stripe.SubscriptionListParams>(client, RESOURCE_PATHS.subscriptions),
@@ -115,6 +115,8 @@ export function stripeApi(client: StripeClient) {
 		coupons: new ListedResource<Stripe.Coupon, Stripe.CouponListParams>(client, RESOURCE_PATHS.coupons),
 		webhookEndpoints: new WebhookEndpoints(client, RESOURCE_PATHS.webhookEndpoints),
 		mode: client.mode,
+		/** Signs the cursors of batched listings; a secret like the key it comes from. */
+		cursorKey: credential.cursorKey,
 		/** Planned paths (`resourcePath`) answer with the type they carry. */
 		get: <T>(path: ResourcePath<T>, params?: object): Promise<T> => client.request<T>('GET', path, form(params)),
 	};
@@ -123,4 +125,4 @@ export function stripeApi(client: StripeClient) {
 export type StripeApi = ReturnType<typeof stripeApi>;
 
 /** The resources a client offers, by the name it offers them under. */
-export type ListedResourceName = Exclude<keyof StripeApi, 'mode' | 'get'>;
+export type ListedResourceName = Exclude<keyof StripeApi, 'mode' | 'get' | 'cursorKey'>;
