@@ -152,8 +152,8 @@ describe('the backfill over events created under several API versions', () => {
 		});
 
 		const activities = items.map((item) => item.json);
-		// The window ends now, exclusive: the retries the last clock advance ran right now are not in it.
-		const logged = emulator.eventLog().filter((event) => event.created < emulator.now()).flatMap((event) => toActivities(event));
+		// The window ends with the second it starts in (docs/SYNC.md): the retries the last clock advance ran right now are in it.
+		const logged = emulator.eventLog().filter((event) => event.created <= emulator.now()).flatMap((event) => toActivities(event));
 		const read = activities.filter((activity) => activity.activity !== 'stripe.event');
 		expect(read.map((activity) => activity.dedupeKey).sort()).toEqual(logged.map((activity) => activity.dedupeKey).sort());
 		const byKey = new Map(logged.map((activity) => [activity.dedupeKey, activity]));

@@ -11,6 +11,7 @@ import { toActivities } from '../../nodes/shared/lifecycle/activities';
 import { StripeLifecycle } from '../../nodes/StripeLifecycle/StripeLifecycle.node';
 import { DAY, DOCUMENTED_PERMISSIONS, startDemoAccount, type DemoAccount } from './support/demoAccount';
 import { runNode } from '../../dev/n8nCoreRunner';
+import { runScenario } from '../../emulator';
 
 const WINDOW_DAYS = 90;
 const EVENTS_API_DAYS = 30;
@@ -48,11 +49,11 @@ interface Fact {
 	at: number;
 }
 
-/** What happened in the window by the emulator's own event log. */
+/** What happened in the window (both ends included, as the backfill reads it) by the emulator's own event log. */
 function loggedFacts(from: number, to: number): Fact[] {
 	return demo.emulator
 		.eventLog()
-		.filter((event) => event.created >= from && event.created < to)
+		.filter((event) => event.created >= from && event.created <= to)
 		.flatMap((event) => toActivities(event).map((activity) => ({ activity: activity.activity, dedupeKey: activity.dedupeKey, at: event.created })));
 }
 
@@ -121,7 +122,8 @@ function backfill(parameters: INodeParameters = {}, permissions = DOCUMENTED_PER
 describe('Activity → Get Many (backfill)', () => {
 	it('returns what the event log says happened in 90 days, exactly within the Events API\'s 30', async () => {
 		const now = demo.emulator.now();
-		const exactFrom = now - EVENTS_API_DAYS * DAY;
+		// Exact history begins 6 hours inside Stripe's 30 days (docs/SYNC.md).
+		const exactFrom = now - EVENTS_API_DAYS * DAY + 6 * 3600;
 		const logged = loggedFacts(now - WINDOW_DAYS * DAY, now);
 
 		const [items] = await backfill();
@@ -174,5 +176,19 @@ describe('Activity → Get Many (backfill)', () => {
 		// Every fact objects can show is found, with the same dedupeKey as its event would give.
 		const returned = new Set(items.map((item) => keyOf(item.json)));
 		expect(logged.filter((fact) => !returned.has(keyOf(fact)) && unexplainedMissing(fact, returned)).map(keyOf)).toEqual([]);
+	});
+
+	// Runs last: it adds a customer to the account the tests above compare with the event log.
+	it('includes what happened in the second the backfill starts, batched or not', async () => {
+		// The emulator's clock is frozen, so the trial starts in the very second the backfill reads as now.
+		const { customer } = runScenario(demo.emulator, 'trial_started');
+		const trialStarted = (items: IDataObject[]) => items.filter((item) => (item.customer as IDataObject).id === customer.id).map((item) => item.activity);
+
+		const [unbatched] = await backfill();
+		const [[batch]] = await backfill({ inBatches: true, batchSize: 10_000, cursor: '' });
+
+		expect(trialStarted(unbatched.map((item) => item.json))).toContain('trial.started');
+		expect(batch.json.done).toBe(true);
+		expect(trialStarted(batch.json.rows as IDataObject[])).toContain('trial.started');
 	});
 });

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 
 import { stripeFixture } from '../fixtures/stripeObjects';
-import { ProfileBuilder, buildProfile } from '../../nodes/shared/lifecycle/profiles';
+import { ProfileBuilder, buildProfile, type ProfileOptions } from '../../nodes/shared/lifecycle/profiles';
 import type { Profile } from '../../nodes/shared/lifecycle/types';
 import { charge, customer, day, deletedCustomer, invoice, iso, item, price, subscription, t0 } from './support/stripeBuilders';
 
@@ -222,7 +222,7 @@ describe('lifetime value and payments', () => {
 
 describe('ProfileBuilder', () => {
 	it('joins objects streamed in any order, one profile per customer in the order customers came', () => {
-		const builder = new ProfileBuilder();
+		const builder = new ProfileBuilder({ at: t0 });
 		builder.addCharge(charge({ id: 'ch_2', customer: 'cus_2', amount: 900 }));
 		builder.addSubscription(subscription({ id: 'sub_2', customer: 'cus_2', status: 'trialing', trial_start: t0 - day, trial_end: t0 + 13 * day }));
 		builder.addCustomer(customer({ id: 'cus_2', email: 'grace@example.com' }));
@@ -230,7 +230,7 @@ describe('ProfileBuilder', () => {
 		builder.addInvoice(invoice({ customer: 'cus_1' }));
 		builder.addSubscription(subscription({ customer: customer({ id: 'cus_1' }) }));
 
-		const profiles = builder.build({ at: t0 });
+		const profiles = builder.build();
 		expect(profiles.map((profile) => [profile.id, profile.status])).toEqual([
 			['cus_2', 'trialing'],
 			['cus_1', 'active'],
@@ -261,12 +261,12 @@ describe('ProfileBuilder', () => {
 	});
 
 	it('formats money in the customer’s preferred locale, else the given one', () => {
-		const builder = new ProfileBuilder();
+		const builder = new ProfileBuilder({ locale: 'en-US' });
 		builder.addCustomer(customer({ id: 'cus_de', currency: 'eur', preferred_locales: ['de-DE'] }));
 		builder.addCustomer(customer({ id: 'cus_any', currency: 'eur', preferred_locales: [] }));
 		builder.addCharge(charge({ customer: 'cus_de', currency: 'eur', amount: 1999 }));
 		builder.addCharge(charge({ id: 'ch_2', customer: 'cus_any', currency: 'eur', amount: 1999 }));
-		const [german, other] = builder.build({ locale: 'en-US' });
+		const [german, other] = builder.build();
 		expect(german.lifetimeValue?.formatted).toBe('19,99\u00a0€');
 		expect(other.lifetimeValue?.formatted).toBe('€19.99');
 	});
@@ -274,10 +274,26 @@ describe('ProfileBuilder', () => {
 	it('discounts follow mrr.ts: only forever coupons by default, every active one with discounts: all', () => {
 		const coupon = { ...stripeFixture<Stripe.Coupon>('coupon'), duration: 'once' as const, percent_off: 50, amount_off: null };
 		const discount = { ...stripeFixture<Stripe.Discount>('discount'), start: t0 - day, end: t0 + 30 * day, source: { coupon, type: 'coupon' as const } };
-		const builder = new ProfileBuilder();
-		builder.addCustomer(customer());
-		builder.addSubscription(subscription({ discounts: [discount] }));
-		expect(builder.build({ at: t0 })[0].mrr?.minor).toBe(2000);
-		expect(builder.build({ at: t0, discounts: 'all' })[0].mrr?.minor).toBe(1000);
+		const mrrWith = (options: ProfileOptions) => {
+			const builder = new ProfileBuilder(options);
+			builder.addCustomer(customer());
+			builder.addSubscription(subscription({ discounts: [discount] }));
+			return builder.build()[0].mrr?.minor;
+		};
+		expect(mrrWith({ at: t0 })).toBe(2000);
+		expect(mrrWith({ at: t0, discounts: 'all' })).toBe(1000);
+	});
+
+	it('joins a customer given later with the index of objects already added, keeping no whole subscription', () => {
+		const index = new ProfileBuilder({ at: t0 });
+		index.addSubscription(subscription({ id: 'sub_1', customer: 'cus_1', status: 'trialing', trial_start: t0 - day, trial_end: t0 + 5 * day }));
+		index.addCharge(charge({ customer: 'cus_1', amount: 1500 }));
+		const profile = index.profile(customer({ id: 'cus_1' }));
+		expect(profile).toMatchObject({ id: 'cus_1', status: 'trialing', trialEnd: iso(t0 + 5 * day), lifetimeValue: { minor: 1500 }, subscriptionIds: ['sub_1'] });
+		expect(profile).toEqual(buildProfile(customer({ id: 'cus_1' }), { subscriptions: [subscription({ id: 'sub_1', customer: 'cus_1', status: 'trialing', trial_start: t0 - day, trial_end: t0 + 5 * day })], charges: [charge({ customer: 'cus_1', amount: 1500 })] }, { at: t0 }));
+		// What the index holds of a subscription is a summary: no Stripe object (items, metadata) survives.
+		const held = JSON.stringify([...(index as unknown as { ledgers: Map<string, unknown> }).ledgers.values()]);
+		expect(held).not.toContain('"object":"subscription"');
+		expect(held).not.toContain('"items"');
 	});
 });

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 
 import { customerDetails, idOf, localeFor, primaryItem, subscriptionSnapshot } from './activities';
-import { money, type Money } from './money';
+import { money } from './money';
 import { itemMonthlyAmount, subscriptionMrr, type DiscountScope } from './mrr';
 import { epochNow, isoFromEpoch } from './time';
 import type { Profile, ProfilePlan, ProfileStatus } from './types';
@@ -9,8 +9,10 @@ import type { Profile, ProfilePlan, ProfileStatus } from './types';
 /**
  * Customer profiles (docs/PROFILES.md) joined in memory from list calls: customers, subscriptions,
  * charges and invoices are streamed in, in any order and each object once, and kept per customer
- * id. Subscriptions are kept whole (their MRR depends on the build options); charges and invoices
- * are folded into running totals as they arrive, so memory grows with customers, never with charges.
+ * id. Nothing of the joined lists is kept whole: a subscription is reduced on arrival to the dozen
+ * fields a profile shows (its MRR valued with the builder's options), and charges and invoices are
+ * folded into running totals, so memory grows with customers, never with their objects, and an
+ * index of a whole account stays small enough to keep between batches (sources/profilesSource.ts).
  */
 
 export interface ProfileOptions {
@@ -36,9 +38,24 @@ interface CurrencyTotal {
 	charges: number;
 }
 
+/** What a profile needs of one subscription, with amounts in minor units. */
+interface SubscriptionSummary {
+	id: string;
+	status: Stripe.Subscription.Status;
+	created: number;
+	currency: string;
+	mrr: number;
+	trialEnd: number | null;
+	cancelAtPeriodEnd: boolean;
+	cancelAt: number | null;
+	canceledAt: number | null;
+	endedAt: number | null;
+	plan: Omit<ProfilePlan, 'amount'> & { amount: number };
+}
+
 /** What is kept of one customer's objects. */
 interface Ledger {
-	subscriptions: Stripe.Subscription[];
+	subscriptions: SubscriptionSummary[];
 	totals: Map<string, CurrencyTotal>;
 	firstPaidAt: number | null;
 	paidInvoices: number;
@@ -63,6 +80,9 @@ const STATUS_OF: Record<string, ProfileStatus> = {
 };
 
 export class ProfileBuilder {
+	/** `options` value MRR and plans as subscriptions arrive, so they are fixed for the builder's life. */
+	constructor(private readonly options: ProfileOptions = {}) {}
+
 	private readonly customers = new Map<string, Stripe.Customer>();
 	private readonly deleted = new Set<string>();
 	private readonly ledgers = new Map<string, Ledger>();
@@ -80,7 +100,7 @@ export class ProfileBuilder {
 
 	addSubscription(subscription: Stripe.Subscription): void {
 		const ledger = this.ledgerFor(subscription.customer, 'subscriptions');
-		if (ledger && !NOT_STARTED.has(subscription.status)) ledger.subscriptions.push(subscription);
+		if (ledger && !NOT_STARTED.has(subscription.status)) ledger.subscriptions.push(summarize(subscription, this.options));
 	}
 
 	addCharge(charge: Stripe.Charge): void {
@@ -105,7 +125,7 @@ export class ProfileBuilder {
 	}
 
 	/** One profile per added, non-deleted customer, in the order customers were added. */
-	build(options: ProfileOptions = {}): Profile[] {
+	build(): Profile[] {
 		const profiles: Profile[] = [];
 		const skipped = { ...this.orphans };
 		for (const [id, ledger] of this.ledgers) {
@@ -114,9 +134,17 @@ export class ProfileBuilder {
 			skipped.charges += ledger.seen.charges;
 			skipped.invoices += ledger.seen.invoices;
 		}
-		for (const [id, customer] of this.customers) profiles.push(profileOf(customer, this.ledgers.get(id) ?? newLedger(), options));
+		for (const customer of this.customers.values()) profiles.push(this.profile(customer));
 		this.lastStats = { customers: profiles.length, deletedCustomers: this.deleted.size, skipped };
 		return profiles;
+	}
+
+	/**
+	 * The profile of a customer from what was added of its objects, without keeping the customer:
+	 * batches of customers are joined with an index of the whole account this way.
+	 */
+	profile(customer: Stripe.Customer): Profile {
+		return profileOf(customer, this.ledgers.get(customer.id) ?? newLedger(), this.options);
 	}
 
 	/** Counts from the last `build`, for the node's summary. */
@@ -146,12 +174,12 @@ export function buildProfile(
 	related: { subscriptions?: Iterable<Stripe.Subscription>; charges?: Iterable<Stripe.Charge>; invoices?: Iterable<Stripe.Invoice> } = {},
 	options: ProfileOptions = {},
 ): Profile | null {
-	const builder = new ProfileBuilder();
+	const builder = new ProfileBuilder(options);
 	builder.addCustomer(customer);
 	for (const subscription of related.subscriptions ?? []) builder.addSubscription(subscription);
 	for (const charge of related.charges ?? []) builder.addCharge(charge);
 	for (const invoice of related.invoices ?? []) builder.addInvoice(invoice);
-	return builder.build(options)[0] ?? null;
+	return builder.build()[0] ?? null;
 }
 
 function newLedger(): Ledger {
@@ -179,13 +207,13 @@ function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOp
 		country: customer.address?.country ?? customer.shipping?.address?.country ?? null,
 		livemode: customer.livemode,
 		status: chosen ? (STATUS_OF[chosen.status] ?? 'canceled') : 'lead',
-		plan: chosen ? planOf(chosen, options, locale) : null,
-		mrr: mrrCurrency === null ? null : money(totalMrr(subscriptions, mrrCurrency, options), mrrCurrency, locale),
-		trialEnd: isoFromEpoch(chosen?.trial_end),
-		cancelAtPeriodEnd: chosen !== undefined && (chosen.cancel_at_period_end || chosen.cancel_at !== null),
-		cancelAt: isoFromEpoch(chosen?.cancel_at),
-		canceledAt: isoFromEpoch(chosen?.canceled_at),
-		endedAt: isoFromEpoch(chosen?.ended_at),
+		plan: chosen ? { ...chosen.plan, amount: money(chosen.plan.amount, chosen.currency, locale) } : null,
+		mrr: mrrCurrency === null ? null : money(totalMrr(subscriptions, mrrCurrency), mrrCurrency, locale),
+		trialEnd: isoFromEpoch(chosen?.trialEnd),
+		cancelAtPeriodEnd: chosen !== undefined && (chosen.cancelAtPeriodEnd || chosen.cancelAt !== null),
+		cancelAt: isoFromEpoch(chosen?.cancelAt),
+		canceledAt: isoFromEpoch(chosen?.canceledAt),
+		endedAt: isoFromEpoch(chosen?.endedAt),
 		firstPaidAt: isoFromEpoch(ledger.firstPaidAt),
 		lifetimeValue: currency === null ? null : money(ledger.totals.get(currency)?.net ?? 0, currency, locale),
 		lifetimeValueByCurrency: Object.fromEntries(
@@ -202,11 +230,11 @@ function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOp
  * Live subscriptions first (active, then past_due/unpaid, trialing, paused), the newest first
  * within a rank; then ended ones, the most recently ended first.
  */
-function byRelevance(subscriptions: Stripe.Subscription[]): Stripe.Subscription[] {
-	const rank = (subscription: Stripe.Subscription) => LIVE_RANK[subscription.status] ?? ENDED_RANK;
-	const recency = (subscription: Stripe.Subscription) =>
+function byRelevance(subscriptions: SubscriptionSummary[]): SubscriptionSummary[] {
+	const rank = (subscription: SubscriptionSummary) => LIVE_RANK[subscription.status] ?? ENDED_RANK;
+	const recency = (subscription: SubscriptionSummary) =>
 		rank(subscription) === ENDED_RANK
-			? (subscription.ended_at ?? subscription.canceled_at ?? subscription.created)
+			? (subscription.endedAt ?? subscription.canceledAt ?? subscription.created)
 			: subscription.created;
 	return [...subscriptions].sort((a, b) => rank(a) - rank(b) || recency(b) - recency(a));
 }
@@ -223,23 +251,35 @@ function mainChargeCurrency(totals: Map<string, CurrencyTotal>): string | null {
 }
 
 /** A customer's subscriptions share one currency in Stripe; any other would not be summable anyway. */
-function totalMrr(subscriptions: Stripe.Subscription[], currency: string, options: ProfileOptions): number {
+function totalMrr(subscriptions: SubscriptionSummary[], currency: string): number {
 	let total = 0;
 	for (const subscription of subscriptions) {
-		if (subscription.currency === currency) total += subscriptionMrr(subscription, options);
+		if (subscription.currency === currency) total += subscription.mrr;
 	}
 	return total;
 }
 
-function planOf(subscription: Stripe.Subscription, options: ProfileOptions, locale: string | undefined): ProfilePlan {
+function summarize(subscription: Stripe.Subscription, options: ProfileOptions): SubscriptionSummary {
 	const snapshot = subscriptionSnapshot(subscription, options.at ?? epochNow());
 	return {
-		priceId: snapshot.priceId,
-		productId: snapshot.productId,
-		productName: snapshot.productName ?? null,
-		interval: snapshot.interval,
-		intervalCount: snapshot.intervalCount,
-		amount: periodAmount(primaryItem(subscription.items.data), subscription.currency, locale),
+		id: subscription.id,
+		status: subscription.status,
+		created: subscription.created,
+		currency: subscription.currency,
+		mrr: subscriptionMrr(subscription, options),
+		trialEnd: subscription.trial_end,
+		cancelAtPeriodEnd: subscription.cancel_at_period_end,
+		cancelAt: subscription.cancel_at,
+		canceledAt: subscription.canceled_at,
+		endedAt: subscription.ended_at,
+		plan: {
+			priceId: snapshot.priceId,
+			productId: snapshot.productId,
+			productName: snapshot.productName ?? null,
+			interval: snapshot.interval,
+			intervalCount: snapshot.intervalCount,
+			amount: periodAmount(primaryItem(subscription.items.data)),
+		},
 	};
 }
 
@@ -248,9 +288,9 @@ function planOf(subscription: Stripe.Subscription, options: ProfileOptions, loca
  * returns exactly one period (tiers, packages and decimal prices included), so pricing is read
  * in one place only. Metered items are 0: their amount is unknown until usage is reported.
  */
-function periodAmount(item: Stripe.SubscriptionItem | undefined, currency: string, locale: string | undefined): Money {
+function periodAmount(item: Stripe.SubscriptionItem | undefined): number {
 	const recurring = item?.price.recurring;
-	if (!item || !recurring) return money(0, currency, locale);
+	if (!item || !recurring) return 0;
 	const monthly = { ...item, price: { ...item.price, recurring: { ...recurring, interval: 'month' as const, interval_count: 1 } } };
-	return money(Math.round(itemMonthlyAmount(monthly)), currency, locale);
+	return Math.round(itemMonthlyAmount(monthly));
 }

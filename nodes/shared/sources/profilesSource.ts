@@ -5,8 +5,12 @@ import { ProfileBuilder, type ProfileOptions } from '../lifecycle/profiles';
 import type { Profile } from '../lifecycle/types';
 import type { StripeApi } from '../transport/resources';
 import type { Listing } from '../transport/stripeClient';
+import { DAY_SECONDS } from '../lifecycle/time';
+import { indexKey, type BatchedSource } from './batches';
 import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog, type Catalog } from './catalog';
 import { consume } from './consume';
+import { syncIndex } from './syncIndex';
+import { advance, pageAfter, WALK_START, type WalkPosition } from './walk';
 
 export interface ProfileScope {
 	/** Limit to customers created in [from, to), epoch seconds. */
@@ -26,7 +30,7 @@ export interface ProfileScope {
  * and paid invoices, each listed once for the scope: O(objects / 100) calls, never one per customer.
  */
 export async function loadProfiles(stripe: StripeApi, scope: ProfileScope, options: ProfileOptions = {}): Promise<Profile[]> {
-	const builder = new ProfileBuilder();
+	const builder = new ProfileBuilder(options);
 	const byCustomer = scope.customerId ? { customer: scope.customerId } : {};
 	const listing = { concurrency: scope.customerId ? 1 : scope.concurrency };
 
@@ -38,7 +42,7 @@ export async function loadProfiles(stripe: StripeApi, scope: ProfileScope, optio
 		}
 	}
 	await addJoined(stripe, builder, await loadCatalog(stripe), byCustomer, listing, scope.includePayments);
-	return builder.build(options);
+	return builder.build();
 }
 
 /**
@@ -57,7 +61,7 @@ export async function loadNewestProfiles(
 	options: ProfileOptions,
 	wanted: { limit: number; accept: (profile: Profile) => boolean },
 ): Promise<Profile[]> {
-	const builder = new ProfileBuilder();
+	const builder = new ProfileBuilder(options);
 	const catalog = await loadCatalog(stripe);
 	// One cursor, so customers arrive newest first and the walk can stop anywhere.
 	const customers = stripe.customers.list(customerFilter(scope), { from: scope.createdFrom, to: scope.createdTo });
@@ -77,13 +81,94 @@ export async function loadNewestProfiles(
 			await addJoined(stripe, builder, catalog, {}, { concurrency: scope.concurrency, from: oldest, to: readSince }, scope.includePayments);
 			readSince = oldest;
 		}
-		const accepted = builder.build(options).filter(wanted.accept);
+		const accepted = builder.build().filter(wanted.accept);
 		if (accepted.length >= wanted.limit || walked < batch) {
 			await customers.return(undefined);
 			return accepted.slice(0, wanted.limit);
 		}
 		batch *= 2;
 	}
+}
+
+/** Where a batched profiles sync stands in its walk over customers, newest first. */
+export interface ProfilePosition extends WalkPosition {
+	/** About when the oldest customer of the scope was created, for the progress estimate. */
+	oldest: number | null;
+}
+
+/**
+ * Profiles of the scope in batches (docs/SYNC.md): each batch walks the next customers, newest
+ * first, and joins them with an index of the account's subscriptions, charges and paid invoices
+ * that the sync's first batch builds once (syncIndex.ts). `accept` filters the batch's profiles
+ * (status filters, audiences); the walk still advances by the customers it read. The sync covers
+ * the customers created before it started; those created later reach a store through the trigger.
+ */
+export function batchedProfiles(
+	stripe: StripeApi,
+	scope: ProfileScope,
+	options: ProfileOptions,
+	filter: { kind: 'profiles' | 'audience members'; settings: unknown; accept: (profile: Profile) => boolean },
+): BatchedSource<Profile, ProfilePosition> {
+	const params = customerFilter(scope);
+	return {
+		kind: filter.kind,
+		settings: { scope: { ...scope, concurrency: undefined }, options: { ...options, at: undefined }, filter: filter.settings },
+		start: async (startedAt) => ({ ...WALK_START, oldest: await oldestCustomer(stripe, params, scope.createdFrom, startedAt) }),
+		step: async (sync, batchSize) => {
+			const index = await syncIndex(indexKey(sync), async () => {
+				const builder = new ProfileBuilder(options);
+				await addJoined(stripe, builder, await loadCatalog(stripe), {}, { concurrency: scope.concurrency }, scope.includePayments);
+				return builder;
+			});
+			// The walk starts at the newest customer in scope: created before the sync started, and before createdTo.
+			const newest = Math.min((scope.createdTo ?? Infinity) - 1, sync.startedAt);
+			const created = { ...(scope.createdFrom !== undefined ? { gte: scope.createdFrom } : {}), lt: newest + 1 };
+			let position: ProfilePosition = sync.position;
+			const rows: Profile[] = [];
+			let walked = 0;
+			while (walked < batchSize && !position.done) {
+				const page = await pageAfter(stripe.customers, { ...params, created }, position, Math.min(100, batchSize - walked));
+				for (const listed of page.data) {
+					position = advance(position, listed);
+					walked++;
+					const customer = currentCustomer(listed);
+					if (customer.deleted) continue;
+					const profile = index.profile(customer);
+					if (filter.accept(profile)) rows.push(profile);
+				}
+				if (!page.has_more || page.data.length === 0) position = { ...position, done: true };
+			}
+			const span = position.oldest === null || position.afterCreated === null ? 0 : newest - position.oldest;
+			return {
+				rows,
+				position,
+				done: position.done,
+				walked: span <= 0 ? null : Math.min(0.99, (newest - position.afterCreated!) / span),
+			};
+		},
+	};
+}
+
+/**
+ * About when the scope's oldest customer was created: probes of one customer each, doubling the
+ * span back from `before` until none is older, then halving the gap (within a day or 5 % of the span).
+ */
+async function oldestCustomer(stripe: StripeApi, params: Stripe.CustomerListParams, from: number | undefined, before: number): Promise<number | null> {
+	const olderThan = async (at: number) => (await stripe.customers.page({ ...params, created: { ...(from !== undefined ? { gte: from } : {}), lt: at }, limit: 1 })).data.length > 0;
+	if (!(await olderThan(before + 1))) return null;
+	let newer = before;
+	let span = DAY_SECONDS;
+	while (span < DAY_SECONDS * 2 ** 15 && (await olderThan(before - span))) {
+		newer = before - span;
+		span *= 2;
+	}
+	let older = Math.max(from ?? 0, before - span);
+	while (newer - older > Math.max(DAY_SECONDS, (before - older) / 20)) {
+		const middle = Math.floor((older + newer) / 2);
+		if (await olderThan(middle)) newer = middle;
+		else older = middle;
+	}
+	return older;
 }
 
 function customerFilter(scope: ProfileScope): Stripe.CustomerListParams {

@@ -5,7 +5,8 @@ import { activityFilterProperties } from '../../../shared/descriptions/activityF
 import { selectActivities } from '../../../shared/lifecycle/backfill';
 import { DAY_SECONDS, epochNow } from '../../../shared/lifecycle/time';
 import type { ActivityCategory, ActivityName } from '../../../shared/lifecycle/types';
-import { loadBackfill } from '../../../shared/sources/backfillSource';
+import { batchedBackfill, loadBackfill } from '../../../shared/sources/backfillSource';
+import { batchingProperties, batchItem, readBatchRequest } from '../../../shared/descriptions/batching';
 import type { StripeApi } from '../../../shared/transport/resources';
 import { parameterError } from '../../../shared/execution/errors';
 import type { Choice } from '../../../shared/execution/options';
@@ -30,6 +31,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 	},
 	...activityFilterProperties(show, []),
+	...batchingProperties(show),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -63,18 +65,24 @@ export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIn
 		throw parameterError(this, `Days must be a whole number from 1 to 365, not ${days}`, 'Set Days between 1 and 365; an expression must return a whole number.', itemIndex);
 	}
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const selection = {
+		categories: this.getNodeParameter('categories', itemIndex, []) as ActivityCategory[],
+		activities: this.getNodeParameter('activities', itemIndex, []) as ActivityName[],
+	};
 	const to = epochNow();
-	const result = await loadBackfill(stripe, {
+	const scope = {
 		from: to - days * DAY_SECONDS,
 		to,
 		concurrency: listing.concurrency,
 		fetchCustomers: options.fetchCustomers !== false,
 		locale: String(options.locale || 'en-US'),
-	});
-	const selected = selectActivities(result.activities, {
-		categories: this.getNodeParameter('categories', itemIndex, []) as ActivityCategory[],
-		activities: this.getNodeParameter('activities', itemIndex, []) as ActivityName[],
-	});
+	};
+	const batch = readBatchRequest(this, itemIndex);
+	if (batch) {
+		return [await batchItem(this, itemIndex, stripe, batchedBackfill(stripe, { ...scope, days, selection }), batch)];
+	}
+	const result = await loadBackfill(stripe, scope);
+	const selected = selectActivities(result.activities, selection);
 	return selected.map((activity) => ({
 		json: { ...(activity as unknown as IDataObject), ...(result.warnings.length ? { warnings: [...(activity.warnings ?? []), ...result.warnings] } : {}) },
 	}));

@@ -2,9 +2,10 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { AUDIENCES, audienceMembers, validateAudienceParameter } from '../../../shared/lifecycle/audiences';
-import type { AudienceName } from '../../../shared/lifecycle/types';
+import type { AudienceName, Profile } from '../../../shared/lifecycle/types';
 import { epochNow } from '../../../shared/lifecycle/time';
-import { loadProfiles } from '../../../shared/sources/profilesSource';
+import { batchedProfiles, loadProfiles } from '../../../shared/sources/profilesSource';
+import { batchingProperties, batchItem, readBatchRequest } from '../../../shared/descriptions/batching';
 import type { StripeApi } from '../../../shared/transport/resources';
 import { parameterError } from '../../../shared/execution/errors';
 import type { Choice } from '../../../shared/execution/options';
@@ -54,6 +55,7 @@ export const description: INodeProperties[] = [
 		default: 'members',
 		displayOptions: { show },
 	},
+	...batchingProperties({ ...show, output: ['members'] }),
 	profileOptions(show),
 ];
 
@@ -70,13 +72,17 @@ export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIn
 	if (invalid) throw parameterError(this, invalid, `Change ${definition.parameter?.label ?? 'the value'} to a number in that range; an expression must return one.`, itemIndex);
 
 	const options = readProfileOptions(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
-	const profiles = await loadProfiles(
-		stripe,
-		{ concurrency: listing.concurrency, includePayments: options.includePayments || NEEDS_PAYMENTS.has(audience) },
-		options,
-	);
+	const scope = { concurrency: listing.concurrency, includePayments: options.includePayments || NEEDS_PAYMENTS.has(audience) };
+	const output = this.getNodeParameter('output', itemIndex);
+	const batch = output === 'members' ? readBatchRequest(this, itemIndex) : null;
+	if (batch) {
+		const accept = (profile: Profile) => audienceMembers([profile], audience, parameter, epochNow()).length > 0;
+		const source = batchedProfiles(stripe, scope, options, { kind: 'audience members', settings: { audience, parameter: parameter ?? null }, accept });
+		return [await batchItem(this, itemIndex, stripe, source, batch, (profile) => ({ ...(profile as unknown as IDataObject), audience }))];
+	}
+	const profiles = await loadProfiles(stripe, scope, options);
 	const members = audienceMembers(profiles, audience, parameter, epochNow());
-	if (this.getNodeParameter('output', itemIndex) === 'count') {
+	if (output === 'count') {
 		return [{ json: { audience, label: definition.label, parameter: parameter ?? null, count: members.length, customers: profiles.length } }];
 	}
 	return members.map((profile) => ({ json: { ...(profile as unknown as IDataObject), audience } }));

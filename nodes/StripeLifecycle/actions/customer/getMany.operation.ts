@@ -4,7 +4,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { ListingSettings } from '../../../shared/descriptions/listingOptions';
 import { isEmailAddress } from '../../../shared/lifecycle/text';
 import type { Profile, ProfileStatus } from '../../../shared/lifecycle/types';
-import { loadNewestProfiles, loadProfiles } from '../../../shared/sources/profilesSource';
+import { batchedProfiles, loadNewestProfiles, loadProfiles } from '../../../shared/sources/profilesSource';
+import { batchingProperties, batchItem, readBatchRequest } from '../../../shared/descriptions/batching';
 import type { StripeApi } from '../../../shared/transport/resources';
 import { parameterError } from '../../../shared/execution/errors';
 import type { Choice } from '../../../shared/execution/options';
@@ -18,15 +19,17 @@ export const option: Choice = {
 };
 
 const show = { resource: ['customer'], operation: ['getMany'] };
+const unbatched = { ...show, inBatches: [false] };
 
 export const description: INodeProperties[] = [
+	...batchingProperties(show),
 	{
 		displayName: 'Return All',
 		name: 'returnAll',
 		type: 'boolean',
 		default: false,
 		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: { show },
+		displayOptions: { show: unbatched },
 	},
 	{
 		displayName: 'Limit',
@@ -35,7 +38,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: 50,
 		description: 'Max number of results to return',
-		displayOptions: { show: { ...show, returnAll: [false] } },
+		displayOptions: { show: { ...unbatched, returnAll: [false] } },
 	},
 	{
 		displayName: 'Filters',
@@ -100,6 +103,11 @@ export async function execute(this: IExecuteFunctions, stripe: StripeApi, itemIn
 	const statuses = new Set((filters.status as ProfileStatus[] | undefined) ?? []);
 	const accept = (profile: Profile) => statuses.size === 0 || statuses.has(profile.status);
 	const scope = { createdFrom, createdTo, email: email || undefined, concurrency: listing.concurrency, includePayments: options.includePayments };
+	const batch = readBatchRequest(this, itemIndex);
+	if (batch) {
+		const source = batchedProfiles(stripe, scope, options, { kind: 'profiles', settings: { statuses: [...statuses].sort() }, accept });
+		return [await batchItem(this, itemIndex, stripe, source, batch)];
+	}
 	const profiles = (this.getNodeParameter('returnAll', itemIndex) as boolean)
 		? (await loadProfiles(stripe, scope, options)).filter(accept)
 		: await loadNewestProfiles(stripe, scope, options, { limit: readLimit(this, itemIndex), accept });
