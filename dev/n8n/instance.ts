@@ -102,6 +102,13 @@ export interface N8nInstance {
 	activateWorkflow(workflowId: string): Promise<void>;
 	/** Unpublishes the workflow and waits until its triggers are gone. */
 	deactivateWorkflow(workflowId: string): Promise<void>;
+	/**
+	 * Runs the stored workflow from `triggerNode` as the editor's *Execute workflow* button does: a manual
+	 * execution in this n8n process (unlike `runCli(['execute', …])`, whose process exits when its
+	 * execution ends, taking any sub-workflow it started without waiting along). Resolves with the id once
+	 * it started.
+	 */
+	runManually(workflowId: string, triggerNode: string): Promise<string>;
 	/** The workflow's executions, oldest first. */
 	listExecutions(workflowId: string): Promise<ExecutionSummary[]>;
 	getExecution(executionId: string): Promise<ExecutionDetails>;
@@ -428,6 +435,11 @@ class N8nProcess implements N8nInstance {
 			await sleep(POLL_INTERVAL_MS);
 		}
 		throw new Error(`workflow ${workflowId} publication did not settle: ${JSON.stringify(publication)}`);
+	}
+
+	async runManually(workflowId: string, triggerNode: string): Promise<string> {
+		const started = await this.rest<{ executionId: string }>('POST', `/workflows/${workflowId}/run`, { triggerToStartFrom: { name: triggerNode } });
+		return started.executionId;
 	}
 
 	async listExecutions(workflowId: string): Promise<ExecutionSummary[]> {

@@ -9,24 +9,21 @@
  * digest's Slack node is disabled (there is no Slack to post to) and the router test disables the
  * welcome workflow's own Stripe trigger, as the router's sticky note tells users to.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { INode, INodeTypeDescription } from 'n8n-workflow';
 import { runScenario, startEmulator, type RunningEmulator } from '../../emulator';
 import { N8N_START_TIMEOUT_MS, startN8n, type CredentialReference, type N8nInstance } from '../../dev/n8n';
 import { startInbox, type Inbox } from '../../dev/smtpInbox';
-import { PACKAGE_NODE_PREFIX, readTemplate, readTemplates, TEMPLATES_DIR, type TemplateWorkflow } from '../templates/templateFiles';
+import { configured, PACKAGE_NODE_PREFIX, readTemplates, TEMPLATES_DIR, type TemplateWorkflow } from '../templates/templateFiles';
+import { POSTGRES_CREDENTIAL, sql } from './support/postgres';
+import { databaseNow, POSTGRES_SYNC, START_NODE, waitForSyncDone } from './support/initialSync';
 import { emulatorKeyCredential } from '../../dev/credentials';
 
 const FLOW_TIMEOUT_MS = 180_000;
-/** The local PostgreSQL the brief provides: trust auth on loopback. */
-const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), database: process.env.PGDATABASE ?? 'test', user: process.env.PGUSER ?? 'root' };
 
-const run = promisify(execFile);
 let n8n: N8nInstance;
 let stripe: RunningEmulator;
 let inbox: Inbox;
@@ -35,32 +32,6 @@ const dashboardLogin = { user: 'founder', password: `pw-${randomBytes(8).toStrin
 const schema = `templates_e2e_${randomBytes(4).toString('hex')}`;
 const digestRecipient = `digest-${randomBytes(4).toString('hex')}@example.com`;
 const importDir = mkdtempSync(join(tmpdir(), 'templates-e2e-'));
-
-async function sql(statement: string): Promise<string[]> {
-	const { stdout } = await run('psql', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', PG.database, '-v', 'ON_ERROR_STOP=1', '-At', '-c', statement]);
-	return stdout.split('\n').filter(Boolean);
-}
-
-interface Variant {
-	settings?: Record<string, string | number>;
-	disable?: string[];
-}
-
-/** The template as a user would have it after filling in Settings (and disabling the named nodes). */
-function configured(file: string, variant: Variant): TemplateWorkflow {
-	const workflow = readTemplate(file);
-	for (const node of workflow.nodes) {
-		if (variant.disable?.includes(node.name)) node.disabled = true;
-		if (node.name !== 'Settings' || !variant.settings) continue;
-		const assignments = (node.parameters.assignments as { assignments: Array<{ name: string; value: unknown }> }).assignments;
-		for (const [name, value] of Object.entries(variant.settings)) {
-			const assignment = assignments.find((entry) => entry.name === name);
-			if (!assignment) throw new Error(`${file} has no setting ${name}`);
-			assignment.value = value;
-		}
-	}
-	return workflow;
-}
 
 /** Imports the workflows with `n8n import:workflow --separate`, the way the templates README describes. */
 async function cliImport(workflows: TemplateWorkflow[]): Promise<void> {
@@ -87,6 +58,17 @@ function newCustomer(purpose: string) {
 	return stripe.createCustomer({ email, name: `${purpose} Tester` });
 }
 
+/**
+ * A sync covers what was created up to the second it starts, by n8n's clock. advanceClock moves
+ * only the emulator's clock ahead, which Stripe's never is: wait until n8n's has caught up, so
+ * what the emulator just created is as old as it would be at Stripe when the sync starts.
+ */
+async function untilClocksAgree(): Promise<void> {
+	const aheadMs = (stripe.now() + 1) * 1000 - Date.now();
+	if (aheadMs > 10_000) throw new Error(`the emulator's clock is ${aheadMs} ms ahead of n8n's; a sync test cannot wait that long`);
+	if (aheadMs > 0) await new Promise((done) => setTimeout(done, aheadMs));
+}
+
 /** Output `index` of a node in the last run of an execution. */
 async function nodeOutput(executionId: string, nodeName: string, index = 0) {
 	const details = await n8n.getExecution(executionId);
@@ -101,7 +83,7 @@ beforeAll(async () => {
 	// Named as the templates name them, so `import:workflow` links them (see templates/README.md).
 	stripeCredential = await n8n.createCredential('stripeRestrictedKeyApi', 'Stripe Restricted Key', emulatorKeyCredential(stripe, stripe.keys.secretTest));
 	await n8n.createCredential('smtp', 'SMTP account', { user: '', password: '', host: '127.0.0.1', port: inbox.port, secure: false, disableStartTls: true });
-	await n8n.createCredential('postgres', 'Postgres account', { host: PG.host, port: PG.port, database: PG.database, user: PG.user, password: '', ssl: 'disable', allowUnauthorizedCerts: false, maxConnections: 5, sshTunnel: false });
+	await n8n.createCredential('postgres', 'Postgres account', POSTGRES_CREDENTIAL);
 	await n8n.createCredential('httpBasicAuth', 'Dashboard login', dashboardLogin);
 }, N8N_START_TIMEOUT_MS);
 
@@ -167,6 +149,8 @@ describe('templates run end to end', () => {
 			configured('03-failed-payment-recovery.json', { settings: { waitUnit: 'seconds', firstReminderAfter: 1, finalReminderAfter: 20 } }),
 			configured('04-cancellation-winback.json', { settings: { waitUnit: 'seconds', winbackAfter: 1 } }),
 			configured('06-initial-sync-postgres.json', { settings: { schema } }),
+			// There is no HubSpot to write to: the contact node is disabled and passes its items on.
+			configured('06-initial-sync-hubspot.json', { settings: { batchSize: 2 }, disable: ['Create or update contact'] }),
 			configured('07-crm-sync-postgres.json', { settings: { schema } }),
 			configured('08-daily-metrics-digest.json', { settings: { toEmail: digestRecipient }, disable: ['Post to Slack'] }),
 		]);
@@ -201,18 +185,46 @@ describe('templates run end to end', () => {
 		expect(mail.text).toContain('MRR');
 	}, FLOW_TIMEOUT_MS);
 
+	it('06 HubSpot walks every customer batch after batch and keeps its cursor in an n8n data table, also across batches without an email', async () => {
+		for (let i = 0; i < 3; i++) newCustomer('hubspot');
+		// A second later, so they are the newest: the first batch (newest customers first) has no email, and no contact to wait for.
+		stripe.advanceClock({ seconds: 1 });
+		stripe.createCustomer({ name: 'No Email One' });
+		stripe.createCustomer({ name: 'No Email Two' });
+		const customers = stripe
+			.dataset()
+			.customers.values()
+			.filter((customer) => !customer.deleted).length;
+
+		await untilClocksAgree();
+		await whileActive([HUBSPOT_SYNC], async () => {
+			await n8n.runManually(HUBSPOT_SYNC, START_NODE);
+			await waitFor(async () => (await hubspotSyncRow())?.done === true, FLOW_TIMEOUT_MS);
+		});
+
+		expect(await hubspotSyncRow()).toMatchObject({ name: 'profiles', done: true, rows_done: customers, estimated_total: customers, percent: 100 });
+		expect(customers).toBeGreaterThan(4);
+		expect((await n8n.listExecutions(HUBSPOT_SYNC)).filter((execution) => execution.status === 'error')).toEqual([]);
+	}, FLOW_TIMEOUT_MS);
+
 	describe('PostgreSQL', () => {
-		it('06 creates the tables and writes every customer profile and the recent activities', async () => {
+		it('06 creates the tables and writes every customer profile and the recent activities, batch after batch', async () => {
 			const customer = newCustomer('sync');
 			runScenario(stripe, 'trial_started', { customer: customer.id });
+			await untilClocksAgree();
 
-			await n8n.runCli(['execute', '--id=stripeLcSyncPg01']);
+			// As its sticky note says: published, so that each batch can start the next, then run once.
+			await whileActive([POSTGRES_SYNC], async () => {
+				const since = await databaseNow();
+				await waitForSyncDone(n8n, schema, since, await n8n.runManually(POSTGRES_SYNC, START_NODE), FLOW_TIMEOUT_MS);
+				expect(await sql(`SELECT status || ' ' || coalesce(email, '') FROM ${schema}.stripe_customers WHERE id = '${customer.id}'`)).toEqual([`trialing ${customer.email}`]);
+				const activities = await sql(`SELECT activity FROM ${schema}.stripe_activities WHERE customer_id = '${customer.id}'`);
+				expect(activities).toContain('trial.started');
 
-			expect(await sql(`SELECT status || ' ' || coalesce(email, '') FROM ${schema}.stripe_customers WHERE id = '${customer.id}'`)).toEqual([`trialing ${customer.email}`]);
-			const activities = await sql(`SELECT activity FROM ${schema}.stripe_activities WHERE customer_id = '${customer.id}'`);
-			expect(activities).toContain('trial.started');
-			// Each row is one customer: re-running upserts instead of duplicating.
-			await n8n.runCli(['execute', '--id=stripeLcSyncPg01']);
+				// A finished sync run again starts a new one, which upserts instead of duplicating.
+				const again = await databaseNow();
+				await waitForSyncDone(n8n, schema, again, await n8n.runManually(POSTGRES_SYNC, START_NODE), FLOW_TIMEOUT_MS);
+			});
 			expect(await sql(`SELECT count(*) FROM ${schema}.stripe_customers WHERE id = '${customer.id}'`)).toEqual(['1']);
 		}, FLOW_TIMEOUT_MS);
 
@@ -315,6 +327,17 @@ describe('templates run end to end', () => {
 		expect(welcomeRoutes.flat()).toEqual([expect.objectContaining({ activity: 'trial.started', customer: expect.objectContaining({ id: customer.id }) })]);
 	}, FLOW_TIMEOUT_MS);
 });
+
+const HUBSPOT_SYNC = 'stripeLcSyncHs01';
+
+/** The cursor row template 06 (HubSpot) keeps in its n8n data table, or undefined before its first batch. */
+async function hubspotSyncRow(): Promise<Record<string, unknown> | undefined> {
+	const tables = await n8n.rest<{ data: Array<{ id: string; name: string; projectId: string }> }>('GET', '/data-tables-global');
+	const table = tables.data.find((candidate) => candidate.name === 'stripe_hubspot_sync');
+	if (!table) return undefined;
+	const rows = await n8n.rest<{ data: Array<Record<string, unknown>> }>('GET', `/projects/${table.projectId}/data-tables/${table.id}/rows`);
+	return rows.data.find((row) => row.name === 'profiles');
+}
 
 /** A monthly price for subscriptions the scenarios do not create. */
 function monthlyPrice(): string {

@@ -46,3 +46,24 @@ export function connectionPairs(connections: IConnections): Array<[string, strin
 	}
 	return pairs;
 }
+
+export interface TemplateVariant {
+	settings?: Record<string, string | number>;
+	disable?: string[];
+}
+
+/** The template as a user would have it after filling in its Settings node (and disabling the named nodes). */
+export function configured(file: string, variant: TemplateVariant): TemplateWorkflow {
+	const workflow = readTemplate(file);
+	for (const node of workflow.nodes) {
+		if (variant.disable?.includes(node.name)) node.disabled = true;
+		if (node.name !== 'Settings' || !variant.settings) continue;
+		const assignments = (node.parameters.assignments as { assignments: Array<{ name: string; value: unknown }> }).assignments;
+		for (const [name, value] of Object.entries(variant.settings)) {
+			const assignment = assignments.find((entry) => entry.name === name);
+			if (!assignment) throw new Error(`${file} has no setting ${name}`);
+			assignment.value = value;
+		}
+	}
+	return workflow;
+}

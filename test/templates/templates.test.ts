@@ -4,6 +4,7 @@
  * test/e2e/templates.test.ts imports the same files into a real n8n.
  */
 import { readFileSync } from 'node:fs';
+import type { INode } from 'n8n-workflow';
 import { join } from 'node:path';
 import {
 	connectionPairs,
@@ -13,6 +14,7 @@ import {
 	readTemplates,
 	TEMPLATES_DIR,
 	templateFileNames,
+	type TemplateWorkflow,
 } from './templateFiles';
 
 const templates = readTemplates();
@@ -94,5 +96,129 @@ describe('09-dashboard-page.json', () => {
 		expect(headers.get('x-frame-options')).toBe('DENY');
 		// n8n 2.40.7 drops this header from workflows with a warning per request; the page carries its own policy.
 		expect(headers.has('content-security-policy')).toBe(false);
+	});
+});
+
+/** The node named `name` in `workflow`; fails the test when there is none. */
+function nodeNamed(workflow: TemplateWorkflow, name: string): INode {
+	const node = workflow.nodes.find((candidate) => candidate.name === name);
+	if (!node) throw new Error(`${workflow.name} has no node ${name}`);
+	return node;
+}
+
+/** Names of the nodes `name` feeds, over all its outputs. */
+function targetsOf(workflow: TemplateWorkflow, name: string): string[] {
+	return connectionPairs(workflow.connections)
+		.filter(([from]) => from === name)
+		.map(([, to]) => to);
+}
+
+describe.each(['06-initial-sync-postgres.json', '06-initial-sync-hubspot.json'])('%s, a batched, resumable sync', (file) => {
+	const workflow = readTemplate(file);
+	const notes = workflow.nodes
+		.filter((node) => node.type === 'n8n-nodes-base.stickyNote')
+		.map((node) => String(node.parameters.content))
+		.join('\n');
+
+	it('starts from its manual trigger or from its own call for the next batch, both through Settings', () => {
+		expect(nodeNamed(workflow, 'Start or resume the sync').type).toBe('n8n-nodes-base.manualTrigger');
+		expect(nodeNamed(workflow, 'Next batch')).toMatchObject({ type: 'n8n-nodes-base.executeWorkflowTrigger', parameters: { inputSource: 'passthrough' } });
+		expect(targetsOf(workflow, 'Start or resume the sync')).toEqual(['Settings']);
+		expect(targetsOf(workflow, 'Next batch')).toEqual(['Settings']);
+	});
+
+	it('reads one batch per execution, its size from Settings and its cursor from the stored state', () => {
+		const batched = workflow.nodes.filter((node) => node.type.startsWith(PACKAGE_NODE_PREFIX));
+
+		expect(batched.length).toBeGreaterThan(0);
+		for (const node of batched) {
+			expect({ node: node.name, inBatches: node.parameters.inBatches, batchSize: node.parameters.batchSize, returnAll: node.parameters.returnAll }).toEqual({
+				node: node.name,
+				inBatches: true,
+				batchSize: "={{ $('Settings').first().json.batchSize }}",
+				returnAll: undefined,
+			});
+			expect(node.parameters.cursor).toMatch(/^=\{\{.*\$json\.cursor.*\}\}$/);
+		}
+	});
+
+	it('calls itself for the next batch without waiting, only when the sync is not done', () => {
+		const next = nodeNamed(workflow, 'Run the next batch');
+
+		expect(next).toMatchObject({
+			type: 'n8n-nodes-base.executeWorkflow',
+			parameters: { workflowId: { __rl: true, mode: 'id', value: '={{ $workflow.id }}' }, mode: 'once', options: { waitForSubWorkflow: false } },
+		});
+		// Only the true output of "More to do?" leads to it.
+		expect(workflow.connections['More to do?'].main).toEqual([[{ node: 'Run the next batch', type: 'main', index: 0 }]]);
+		expect(connectionPairs(workflow.connections).filter(([, to]) => to === 'Run the next batch')).toEqual([['More to do?', 'Run the next batch']]);
+	});
+
+	it('keeps failed executions only, and says so, how to see progress and that it must be published', () => {
+		expect(workflow.settings).toMatchObject({ executionOrder: 'v1', saveDataSuccessExecution: 'none', saveDataErrorExecution: 'all' });
+		expect(notes).toMatch(/Save successful production executions/);
+		expect(notes).toMatch(/\*\*Publish\*\*/);
+		expect(notes).toMatch(/rows_done/);
+		expect(notes).toMatch(/estimated_total/);
+	});
+});
+
+describe('06-initial-sync-postgres.json', () => {
+	const workflow = readTemplate('06-initial-sync-postgres.json');
+	const query = (name: string) => String(nodeNamed(workflow, name).parameters.query);
+
+	it('creates the state table with the cursor and the progress', () => {
+		expect(query('Create tables if missing')).toMatch(
+			/CREATE TABLE IF NOT EXISTS [^\n]+?\.stripe_sync_state \(\s*name text PRIMARY KEY, cursor text, rows_done bigint[^,]*, estimated_total bigint, percent numeric,\s*done boolean[^,]*, started_at timestamptz[^,]*, updated_at timestamptz/,
+		);
+	});
+
+	it.each([
+		['Store profiles and cursor', 'stripe_customers', 'profiles'],
+		['Store activities and cursor', 'stripe_activities', 'activities'],
+	])('%s writes the batch and its cursor in one statement, so they commit together', (name, table, state) => {
+		const statement = query(name);
+		const node = nodeNamed(workflow, name);
+
+		expect(statement).not.toContain(';');
+		expect(statement).toContain(`INSERT INTO {{ $('Settings').first().json.schema }}.${table}`);
+		expect(statement).toMatch(/jsonb_array_elements\(\$1::jsonb\)/);
+		expect(statement).toMatch(new RegExp(`UPDATE [^\\n]+?\\.stripe_sync_state\\s+SET cursor = \\$2, rows_done = \\$3, estimated_total = \\$4, percent = \\$5, done = \\$6[^]*WHERE name = '${state}'`));
+		expect((node.parameters.options as { queryReplacement: string }).queryReplacement).toBe(
+			'={{ [JSON.stringify($json.rows), $json.cursor ?? null, $json.progress.rowsDone, $json.progress.estimatedTotal ?? null, $json.progress.percent ?? null, $json.done] }}',
+		);
+	});
+
+	it('walks profiles first, then activities, and restarts a finished sync', () => {
+		const read = query('Read the sync state');
+
+		expect(read).toMatch(/WHERE \(SELECT bool_and\(done\) FROM [^\n]+?\.stripe_sync_state/);
+		expect(read).toMatch(/ORDER BY name = 'activities'\s+LIMIT 1/);
+		expect(targetsOf(workflow, 'Profiles or activities?')).toEqual(['Get a batch of customer profiles', 'Get a batch of activities']);
+	});
+});
+
+describe('06-initial-sync-hubspot.json', () => {
+	const workflow = readTemplate('06-initial-sync-hubspot.json');
+
+	it('keeps its cursor in an n8n data table it creates and names, so users need no database and no ids', () => {
+		const table = { __rl: true, mode: 'name', value: 'stripe_hubspot_sync' };
+
+		expect(nodeNamed(workflow, 'Create the cursor table if missing').parameters).toMatchObject({ resource: 'table', operation: 'create', tableName: 'stripe_hubspot_sync', options: { createIfNotExists: true } });
+		expect(nodeNamed(workflow, 'Read the cursor')).toMatchObject({ alwaysOutputData: true, parameters: { operation: 'get', dataTableId: table } });
+		expect(nodeNamed(workflow, 'Store the cursor')).toMatchObject({ executeOnce: true, parameters: { operation: 'upsert', dataTableId: table } });
+	});
+
+	it('stores the cursor once per batch, after every contact of the batch was written or when there was none', () => {
+		// The merge waits for the contacts branch (input 0) and gets the batch itself (input 1) even when that branch is empty.
+		expect(workflow.connections['Create or update contact'].main).toEqual([[{ node: 'Wait for the contacts', type: 'main', index: 0 }]]);
+		expect(workflow.connections['Get a batch of customer profiles'].main[0]).toEqual(
+			expect.arrayContaining([
+				{ node: 'Split out the customers', type: 'main', index: 0 },
+				{ node: 'Wait for the contacts', type: 'main', index: 1 },
+			]),
+		);
+		expect(nodeNamed(workflow, 'Wait for the contacts').type).toBe('n8n-nodes-base.merge');
+		expect(connectionPairs(workflow.connections).filter(([, to]) => to === 'Store the cursor')).toEqual([['Wait for the contacts', 'Store the cursor']]);
 	});
 });
