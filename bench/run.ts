@@ -14,6 +14,7 @@ import { runN8nWebhookBenchmark, type N8nWebhookRow, type N8nWebhookSettings } f
 import { runColdStartBenchmark, type ColdStartRow, type ColdStartSettings } from './coldstart';
 import { runThroughputBenchmark, type ThroughputRow, type ThroughputSettings } from './backfill/throughput';
 import { runMetricsBenchmark, type MetricsRow, type MetricsSettings } from './metrics/scale';
+import { CEILING, describePaths, runSyncBenchmark, type SyncPhaseFigures, type SyncRow, type SyncSettings } from './sync/batched';
 import { formatSpread, QUICK, type Spread } from './stats';
 import { runWebhookBenchmark, type WebhookRow, type WebhookSettings } from './webhook';
 
@@ -31,6 +32,10 @@ const TARGETS = {
 	e2eOverFloor: 1.1,
 	/** Time per subscription at the largest size over the smallest's; above this it is not linear. */
 	linearity: 1.5,
+	/** Batched sync (issue 18): peak RSS at the largest account, and largest ÷ smallest for "flat". */
+	syncPeakRssMb: 1024,
+	syncFlatness: 1.2,
+	syncPercentOfCeiling: 85,
 };
 
 const THROUGHPUT: ThroughputSettings = {
@@ -61,6 +66,7 @@ const N8N_E2E: N8nWebhookSettings[] = ([{}, { N8N_EXPRESSION_ENGINE: 'legacy' }]
 	concurrency: 8,
 	n8nEnv,
 }));
+const SYNC: SyncSettings = { sizes: QUICK ? [2000] : [10000, 50000, 100000], batchSize: 1000, days: 90, latencyMs: 50, timeoutMinutes: 90 };
 const COLD_START: ColdStartSettings = { repoDir: REPO_DIR, paths: QUICK ? ['npm run dev'] : ['npm test', 'npm run dev'] };
 
 function machine() {
@@ -132,6 +138,39 @@ function metricsTable(rows: MetricsRow[]): string {
 	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
 }
 
+/** A figure for a table: thousands separated, a fixed number of decimals. */
+function n(value: number, decimals = 0): string {
+	return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+function syncTable(rows: SyncRow[]): string {
+	const header =
+		'| contender | customers | objects | time s (profiles + activities) | objects/s | % of ceiling | calls | objects per call | 429s | failed | rows: profiles / activities | emulator customers | peak RSS MB (idle before the sync) |';
+	const lines = rows.map((row) => {
+		const [profiles, activities] = row.phases;
+		return `| ${row.contender} | ${n(row.customers)} | ${n(row.objects)} | ${n(row.seconds)} (${n(profiles.seconds)} + ${n(activities.seconds)}) | ${n(row.objectsPerSecond)} | ${n(row.percentOfCeiling, 1)} | ${n(row.calls)} | ${n(row.objectsPerCall, 1)} (${n(profiles.objects / Math.max(1, profiles.calls), 1)} / ${n(activities.objects / Math.max(1, activities.calls), 1)}) | ${n(row.rateLimited)} | ${n(row.failed)}${row.error ? ` + error: ${row.error.replace(/\|/g, '/').slice(0, 200)}` : ''} | ${n(row.rows.profiles)} / ${n(row.rows.activities)} | ${n(row.datasetCustomers)} | ${n(row.peakRssMb)}${row.idleRssMb === undefined ? '' : ` (${n(row.idleRssMb)})`} |`;
+	});
+	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
+}
+
+/** The lists whose pages were not full, e.g. ones read again every batch: where calls go without objects. */
+function thinLists(byPath: SyncPhaseFigures['byPath']): string {
+	if (!byPath) return 'not recorded';
+	const thin = Object.entries(byPath).filter(([, { calls, objects }]) => objects / calls < 90);
+	return thin.length === 0 ? 'none' : describePaths(Object.fromEntries(thin));
+}
+
+/** Each phase on its own, to show which one holds the objects/s back and why (pages not full, or calls below the limit). */
+function syncPhaseTable(rows: SyncRow[]): string {
+	const header = '| contender | customers | phase | time s | objects | objects/s | % of ceiling | calls/s | objects per call | batches | lists under 90 objects per call: calls, objects per call |';
+	const lines = rows.flatMap((row) =>
+		row.phases.map((phase) => {
+			const perSecond = phase.objects / phase.seconds;
+			return `| ${row.contender} | ${n(row.customers)} | ${phase.phase} | ${n(phase.seconds, 1)} | ${n(phase.objects)} | ${n(perSecond)} | ${n((100 * perSecond) / CEILING, 1)} | ${n(phase.calls / phase.seconds, 1)} | ${n(phase.objects / Math.max(1, phase.calls), 1)} | ${phase.batches || '—'} | ${thinLists(phase.byPath)} |`;
+		}),
+	);
+	return [header, header.replace(/[^|]+/g, '---'), ...lines].join('\n');
+}
 
 /** One section's latest run: its own date and load, because sections may be re-run alone. */
 interface SectionRun<Row, Settings> {
@@ -149,9 +188,10 @@ interface Sections {
 	metrics?: SectionRun<MetricsRow, MetricsSettings>;
 	n8n?: SectionRun<N8nWebhookRow, N8nWebhookSettings[]>;
 	coldstart?: SectionRun<ColdStartRow, ColdStartSettings>;
+	sync?: SectionRun<SyncRow, SyncSettings>;
 }
 type SectionName = keyof Sections;
-const SECTION_NAMES: SectionName[] = ['throughput', 'webhook', 'metrics', 'n8n', 'coldstart'];
+const SECTION_NAMES: SectionName[] = ['throughput', 'webhook', 'metrics', 'n8n', 'coldstart', 'sync'];
 
 interface Results {
 	machine: Machine;
@@ -193,6 +233,33 @@ function verdicts(sections: Sections): string[] {
 	}
 	for (const row of sections.coldstart?.rows ?? []) {
 		lines.push(`- Cold start, ${row.path} (${row.cache}): ${(row.totalSeconds / 60).toFixed(1)} min from \`npm ci\` to ${row.path === 'npm test' ? 'its end' : 'ready'}, ${row.exitCode === 0 ? 'passing' : `FAILED (exit ${row.exitCode})`} (no target; figures only).`);
+	}
+	lines.push(...syncVerdicts(sections.sync?.rows ?? []));
+	return lines;
+}
+
+function syncVerdicts(rows: SyncRow[]): string[] {
+	const lines: string[] = [];
+	for (const contender of ['node process', 'n8n template 06'] as const) {
+		const sized = rows.filter((row) => row.contender === contender).sort((a, b) => a.customers - b.customers);
+		if (sized.length === 0) continue;
+		const [smallest, largest] = [sized[0], sized[sized.length - 1]];
+		const size = (row: SyncRow) => `${row.customers.toLocaleString('en-US')} customers`;
+		lines.push(
+			`- Batched sync, ${contender}: peak RSS ${largest.peakRssMb.toFixed(0)} MB at ${size(largest)} (target < ${TARGETS.syncPeakRssMb} MB at 100,000): ${mark(largest.peakRssMb < TARGETS.syncPeakRssMb)}.`,
+		);
+		if (sized.length > 1) {
+			const ratio = largest.peakRssMb / smallest.peakRssMb;
+			lines.push(
+				`- Batched sync, ${contender}: peak RSS ${ratio.toFixed(2)}× from ${size(smallest)} (${smallest.peakRssMb.toFixed(0)} MB) to ${size(largest)} (flat if ≤ ${TARGETS.syncFlatness}×): ${mark(ratio <= TARGETS.syncFlatness)}.`,
+			);
+		}
+		for (const row of sized) {
+			const met = row.percentOfCeiling >= TARGETS.syncPercentOfCeiling && row.failed === 0 && row.error === null;
+			lines.push(
+				`- Batched sync, ${contender}, ${size(row)}: ${row.percentOfCeiling.toFixed(1)}% of the ceiling, ${row.objectsPerCall.toFixed(1)} objects per call, ${row.failed} failed calls${row.error ? ', the run ended in an error' : ''} (target ≥ ${TARGETS.syncPercentOfCeiling}%): ${mark(met)}.`,
+			);
+		}
 	}
 	return lines;
 }
@@ -287,6 +354,35 @@ ${coldStartTable(run.rows)}
 `;
 }
 
+function syncSection(run: SectionRun<SyncRow, SyncSettings>): string {
+	const { settings } = run;
+	return `## 6. Batched sync
+
+${runLine(run)}
+
+Template 06's two batched operations — Customer → Get Many Profiles, then Activity → Get Many (${settings.days} days, the template's activity selection) — with
+batch size ${settings.batchSize.toLocaleString('en-US')}, cursor after cursor until done, on seeded accounts (\`events: 'recent'\`). The emulator runs in a process of its own
+with the test-mode rate limit on (${CEILING / 100} req/s) and ${settings.latencyMs} ms added to every request; the ceiling is ${CEILING / 100} req/s × 100 objects per page = ${CEILING.toLocaleString('en-US')} objects/s.
+Objects are what the emulator's list pages carried (a page read twice counts twice); calls and 429s come from its request log. One run per size.
+
+- node process: the Stripe Lifecycle node through n8n-core's real engine (\`runNode\`) in a child process that only counts and drops the rows, as a store would write
+  them; peak RSS = that process's maxRSS (n8n-core included, emulator excluded). Rows = rows handed out.
+- n8n template 06: a real n8n ${N8N_VERSION} started as the e2e tests start it (SQLite, packed package), template 06 imported with its Stripe credential on the emulator and its
+  PostgreSQL credential on the local database (a fresh schema per run), published and started once; done when \`stripe_sync_state\` says both lists are.
+  Peak RSS = the largest sum of VmRSS over n8n's process tree (main process and task runner), sampled every 250 ms from /proc. Rows = rows in \`stripe_customers\` /
+  \`stripe_activities\` (activities are distinct by dedupe key), to compare with the emulator's customers. Its phase split is the moment \`stripe_sync_state\` showed the profiles done.
+- Objects per call is given overall and as profiles / activities.
+- Both run with the node's defaults, *Read Ahead* included (docs/SYNC.md): in n8n the next batch is read while template 06 stores this one; the node process has no
+  such gap between batches.
+
+${syncTable(run.rows)}
+
+By phase (for n8n, batches are not counted: each is an execution of its own):
+
+${syncPhaseTable(run.rows)}
+`;
+}
+
 function markdown(results: Results): string {
 	const { machine: info, sections } = results;
 	const parts = [
@@ -305,6 +401,7 @@ ${verdicts(sections).join('\n')}
 		sections.metrics && metricsSection(sections.metrics),
 		sections.n8n && n8nSection(sections.n8n),
 		sections.coldstart && coldStartSection(sections.coldstart),
+		sections.sync && syncSection(sections.sync),
 	];
 	return parts.filter(Boolean).join('\n');
 }
@@ -372,6 +469,12 @@ async function main(): Promise<void> {
 		console.log('5. Cold start (fresh clones; minutes)');
 		sections.coldstart = await timedSection(COLD_START, () => runColdStartBenchmark(COLD_START, log));
 		tables.push(coldStartTable(sections.coldstart.rows));
+	}
+
+	if (selected.includes('sync')) {
+		console.log(`6. Batched sync (${SYNC.sizes.map((size) => size.toLocaleString('en-US')).join(', ')} customers)`);
+		sections.sync = await timedSection(SYNC, () => runSyncBenchmark(SYNC, log));
+		tables.push(syncTable(sections.sync.rows));
 	}
 
 	const results: Results = { machine: info, targets: TARGETS, sections };
