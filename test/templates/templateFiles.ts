@@ -47,6 +47,13 @@ export function connectionPairs(connections: IConnections): Array<[string, strin
 	return pairs;
 }
 
+/** The node named `name` in `workflow`; fails the test when there is none. */
+export function nodeNamed(workflow: TemplateWorkflow, name: string): INode {
+	const node = workflow.nodes.find((candidate) => candidate.name === name);
+	if (!node) throw new Error(`${workflow.name} has no node ${name}`);
+	return node;
+}
+
 export interface TemplateVariant {
 	settings?: Record<string, string | number>;
 	disable?: string[];

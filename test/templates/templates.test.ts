@@ -4,10 +4,10 @@
  * test/e2e/templates.test.ts imports the same files into a real n8n.
  */
 import { readFileSync } from 'node:fs';
-import type { INode } from 'n8n-workflow';
 import { join } from 'node:path';
 import {
 	connectionPairs,
+	nodeNamed,
 	PACKAGE_CREDENTIAL_TYPE,
 	PACKAGE_NODE_PREFIX,
 	readTemplate,
@@ -99,13 +99,6 @@ describe('09-dashboard-page.json', () => {
 	});
 });
 
-/** The node named `name` in `workflow`; fails the test when there is none. */
-function nodeNamed(workflow: TemplateWorkflow, name: string): INode {
-	const node = workflow.nodes.find((candidate) => candidate.name === name);
-	if (!node) throw new Error(`${workflow.name} has no node ${name}`);
-	return node;
-}
-
 /** Names of the nodes `name` feeds, over all its outputs. */
 function targetsOf(workflow: TemplateWorkflow, name: string): string[] {
 	return connectionPairs(workflow.connections)
@@ -185,16 +178,29 @@ describe('06-initial-sync-postgres.json', () => {
 		expect(statement).toMatch(/jsonb_array_elements\(\$1::jsonb\)/);
 		expect(statement).toMatch(new RegExp(`UPDATE [^\\n]+?\\.stripe_sync_state\\s+SET cursor = \\$2, rows_done = \\$3, estimated_total = \\$4, percent = \\$5, done = \\$6[^]*WHERE name = '${state}'`));
 		expect((node.parameters.options as { queryReplacement: string }).queryReplacement).toBe(
-			'={{ [JSON.stringify($json.rows), $json.cursor ?? null, $json.progress.rowsDone, $json.progress.estimatedTotal ?? null, $json.progress.percent ?? null, $json.done] }}',
+			"={{ [JSON.stringify($json.rows), $json.cursor ?? null, $json.progress.rowsDone, $json.progress.estimatedTotal ?? null, $json.progress.percent ?? null, $json.done, $('Read the sync state').first().json.cursor] }}",
 		);
+		// Compare and set: only while the stored cursor is still the one the batch was read from (test/templates/syncStatePostgres.test.ts runs it).
+		expect(statement).toMatch(new RegExp(`WHERE name = '${state}' AND NOT done AND coalesce\\(cursor, ''\\) = \\$7`));
+		expect(statement).toMatch(/WHERE EXISTS \(SELECT FROM claimed\)/);
 	});
 
-	it('walks profiles first, then activities, and restarts a finished sync', () => {
+	it('walks profiles first, then activities, restarts a finished sync only when started by hand, and routes nothing when there is nothing to do', () => {
 		const read = query('Read the sync state');
 
-		expect(read).toMatch(/WHERE \(SELECT bool_and\(done\) FROM [^\n]+?\.stripe_sync_state/);
+		expect(read).toMatch(/WHERE \{\{ \$\('Start or resume the sync'\)\.isExecuted \}\} AND \(SELECT bool_and\(done\) FROM [^\n]+?\.stripe_sync_state/);
 		expect(read).toMatch(/ORDER BY name = 'activities'\s+LIMIT 1/);
-		expect(targetsOf(workflow, 'Profiles or activities?')).toEqual(['Get a batch of customer profiles', 'Get a batch of activities']);
+		// A Switch without a fallback output: the `success` item n8n's Postgres node gives for no row goes nowhere.
+		expect(nodeNamed(workflow, 'Profiles or activities?')).toMatchObject({ type: 'n8n-nodes-base.switch', parameters: { options: {} } });
+		expect(workflow.connections['Profiles or activities?'].main).toEqual([
+			[{ node: 'Get a batch of customer profiles', type: 'main', index: 0 }],
+			[{ node: 'Get a batch of activities', type: 'main', index: 0 }],
+		]);
+		const rules = (nodeNamed(workflow, 'Profiles or activities?').parameters.rules as { values: Array<{ conditions: { conditions: Array<{ leftValue: string; rightValue: string }> } }> }).values;
+		expect(rules.map((rule) => rule.conditions.conditions.map(({ leftValue, rightValue }) => [leftValue, rightValue]))).toEqual([
+			[['={{ $json.name }}', 'profiles']],
+			[['={{ $json.name }}', 'activities']],
+		]);
 	});
 });
 
@@ -207,6 +213,14 @@ describe('06-initial-sync-hubspot.json', () => {
 		expect(nodeNamed(workflow, 'Create the cursor table if missing').parameters).toMatchObject({ resource: 'table', operation: 'create', tableName: 'stripe_hubspot_sync', options: { createIfNotExists: true } });
 		expect(nodeNamed(workflow, 'Read the cursor')).toMatchObject({ alwaysOutputData: true, parameters: { operation: 'get', dataTableId: table } });
 		expect(nodeNamed(workflow, 'Store the cursor')).toMatchObject({ executeOnce: true, parameters: { operation: 'upsert', dataTableId: table } });
+	});
+
+	it('goes on from a finished sync only when started by hand: a batch the one before it started stops', () => {
+		expect(workflow.connections['Read the cursor'].main).toEqual([[{ node: 'Anything to do?', type: 'main', index: 0 }]]);
+		expect(workflow.connections['Anything to do?'].main).toEqual([[{ node: 'Get a batch of customer profiles', type: 'main', index: 0 }]]);
+		expect(nodeNamed(workflow, 'Anything to do?').parameters).toMatchObject({
+			conditions: { conditions: [{ leftValue: "={{ $('Start or resume the sync').isExecuted || $json.done !== true }}", operator: { type: 'boolean', operation: 'true' } }] },
+		});
 	});
 
 	it('stores the cursor once per batch, after every contact of the batch was written or when there was none', () => {
