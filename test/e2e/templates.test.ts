@@ -19,7 +19,7 @@ import { N8N_START_TIMEOUT_MS, startN8n, type CredentialReference, type N8nInsta
 import { startInbox, type Inbox } from '../../dev/smtpInbox';
 import { configured, PACKAGE_NODE_PREFIX, readTemplates, TEMPLATES_DIR, type TemplateWorkflow } from '../templates/templateFiles';
 import { POSTGRES_CREDENTIAL, sql } from './support/postgres';
-import { databaseNow, POSTGRES_SYNC, START_NODE, waitForSyncDone } from './support/initialSync';
+import { databaseNow, NEXT_BATCH_NODE, POSTGRES_SYNC, START_NODE, waitForNoRunningBatch, waitForSyncDone } from './support/initialSync';
 import { emulatorKeyCredential } from '../../dev/credentials';
 
 const FLOW_TIMEOUT_MS = 180_000;
@@ -200,6 +200,13 @@ describe('templates run end to end', () => {
 		await whileActive([HUBSPOT_SYNC], async () => {
 			await n8n.runManually(HUBSPOT_SYNC, START_NODE);
 			await waitFor(async () => (await hubspotSyncRow())?.done === true, FLOW_TIMEOUT_MS);
+			await waitForNoRunningBatch(n8n, HUBSPOT_SYNC, FLOW_TIMEOUT_MS);
+			const finished = await hubspotSyncRow();
+
+			// As n8n reruns a waiting batch when it starts: from "Next batch", it finds the sync done and stops instead of starting it again.
+			await n8n.runManually(HUBSPOT_SYNC, NEXT_BATCH_NODE);
+			await waitForNoRunningBatch(n8n, HUBSPOT_SYNC, FLOW_TIMEOUT_MS);
+			expect(await hubspotSyncRow()).toEqual(finished);
 		});
 
 		expect(await hubspotSyncRow()).toMatchObject({ name: 'profiles', done: true, rows_done: customers, estimated_total: customers, percent: 100 });

@@ -8,6 +8,8 @@ import { sql } from './postgres';
 
 export const POSTGRES_SYNC = 'stripeLcSyncPg01';
 export const START_NODE = 'Start or resume the sync';
+/** The trigger each batch starts the next through; n8n also reruns it at boot when a batch was waiting. */
+export const NEXT_BATCH_NODE = 'Next batch';
 const POLL_MS = 100;
 
 export interface SyncStateRow {
@@ -67,4 +69,16 @@ export async function waitForState(schema: string, condition: (state: Map<string
 		await new Promise((done) => setTimeout(done, POLL_MS));
 	}
 	throw new Error(`the sync state did not reach the expected point within ${timeoutMs} ms: ${JSON.stringify([...(await syncState(schema)).values()])}`);
+}
+
+/** Until no execution of the workflow has been running or waiting to run for two seconds in a row. */
+export async function waitForNoRunningBatch(n8n: N8nInstance, workflowId: string, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	let quietSince = Date.now();
+	while (Date.now() - quietSince < 2000) {
+		if (Date.now() > deadline) throw new Error(`executions of ${workflowId} were still running after ${timeoutMs} ms`);
+		const running = (await n8n.listExecutions(workflowId)).filter((execution) => ['new', 'running', 'waiting'].includes(execution.status));
+		if (running.length) quietSince = Date.now();
+		await new Promise((done) => setTimeout(done, POLL_MS * 2));
+	}
 }
