@@ -33,6 +33,7 @@ export interface ProfileStats {
 }
 
 interface CurrencyTotal {
+	currency: string;
 	/** Captured minus refunded, minor units. */
 	net: number;
 	charges: number;
@@ -53,10 +54,16 @@ interface SubscriptionSummary {
 	plan: Omit<ProfilePlan, 'amount'> & { amount: number };
 }
 
-/** What is kept of one customer's objects. */
+/**
+ * What is kept of one customer's objects. A sync index keeps one per customer of the account
+ * (bench/RESULTS.md, "Batched sync"), so its arrays are copied to their exact length instead of
+ * pushed to (a push reserves room for 16 more), totals are an array rather than a Map, and plans
+ * and codes are shared (ProfileBuilder.shared).
+ */
 interface Ledger {
 	subscriptions: SubscriptionSummary[];
-	totals: Map<string, CurrencyTotal>;
+	/** In the order the currencies were first charged in. */
+	totals: CurrencyTotal[];
 	firstPaidAt: number | null;
 	paidInvoices: number;
 	/** Every object seen for the customer, so unjoined ones can be counted as skipped. */
@@ -88,6 +95,8 @@ export class ProfileBuilder {
 	private readonly ledgers = new Map<string, Ledger>();
 	private readonly orphans = { subscriptions: 0, charges: 0, invoices: 0 };
 	private lastStats: ProfileStats | null = null;
+	/** One copy of each plan, status and currency code: parsed JSON gives every subscription its own. */
+	private readonly shared = new Map<string, unknown>();
 
 	addCustomer(customer: Stripe.Customer | Stripe.DeletedCustomer): void {
 		if (customer.deleted) {
@@ -100,18 +109,29 @@ export class ProfileBuilder {
 
 	addSubscription(subscription: Stripe.Subscription): void {
 		const ledger = this.ledgerFor(subscription.customer, 'subscriptions');
-		if (ledger && !NOT_STARTED.has(subscription.status)) ledger.subscriptions.push(summarize(subscription, this.options));
+		if (!ledger || NOT_STARTED.has(subscription.status)) return;
+		const summary = summarize(subscription, this.options);
+		ledger.subscriptions = ledger.subscriptions.concat({
+			...summary,
+			status: this.share(`status|${summary.status}`, summary.status),
+			currency: this.share(`currency|${summary.currency}`, summary.currency),
+			plan: this.share(`plan|${JSON.stringify(summary.plan)}`, summary.plan),
+		});
 	}
 
 	addCharge(charge: Stripe.Charge): void {
 		const ledger = this.ledgerFor(charge.customer, 'charges');
 		// An authorization that was never captured is no revenue; a partial capture counts what was taken.
 		if (!ledger || charge.status !== 'succeeded' || !charge.captured) return;
-		const currency = charge.currency.toLowerCase();
-		const total = ledger.totals.get(currency) ?? { net: 0, charges: 0 };
+		const code = charge.currency.toLowerCase();
+		const currency = this.share(`currency|${code}`, code);
+		let total = ledger.totals.find((candidate) => candidate.currency === currency);
+		if (!total) {
+			total = { currency, net: 0, charges: 0 };
+			ledger.totals = ledger.totals.concat(total);
+		}
 		total.net += charge.amount_captured - charge.amount_refunded;
 		total.charges += 1;
-		ledger.totals.set(currency, total);
 		ledger.firstPaidAt = earliest(ledger.firstPaidAt, charge.created);
 	}
 
@@ -152,6 +172,12 @@ export class ProfileBuilder {
 		return this.lastStats;
 	}
 
+	private share<T>(key: string, value: T): T {
+		if (this.shared.has(key)) return this.shared.get(key) as T;
+		this.shared.set(key, value);
+		return value;
+	}
+
 	private ledgerFor(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null, kind: keyof Ledger['seen']): Ledger | undefined {
 		if (customer === null) {
 			this.orphans[kind] += 1;
@@ -183,7 +209,7 @@ export function buildProfile(
 }
 
 function newLedger(): Ledger {
-	return { subscriptions: [], totals: new Map(), firstPaidAt: null, paidInvoices: 0, seen: { subscriptions: 0, charges: 0, invoices: 0 } };
+	return { subscriptions: [], totals: [], firstPaidAt: null, paidInvoices: 0, seen: { subscriptions: 0, charges: 0, invoices: 0 } };
 }
 
 function earliest(current: number | null, candidate: number): number {
@@ -215,10 +241,8 @@ function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOp
 		canceledAt: isoFromEpoch(chosen?.canceledAt),
 		endedAt: isoFromEpoch(chosen?.endedAt),
 		firstPaidAt: isoFromEpoch(ledger.firstPaidAt),
-		lifetimeValue: currency === null ? null : money(ledger.totals.get(currency)?.net ?? 0, currency, locale),
-		lifetimeValueByCurrency: Object.fromEntries(
-			[...ledger.totals].map(([code, total]) => [code, money(total.net, code, locale)] as const),
-		),
+		lifetimeValue: currency === null ? null : money(ledger.totals.find((total) => total.currency === currency)?.net ?? 0, currency, locale),
+		lifetimeValueByCurrency: Object.fromEntries(ledger.totals.map((total) => [total.currency, money(total.net, total.currency, locale)] as const)),
 		paidInvoices: ledger.paidInvoices,
 		delinquent: customer.delinquent ?? false,
 		metadata: customer.metadata,
@@ -240,14 +264,12 @@ function byRelevance(subscriptions: SubscriptionSummary[]): SubscriptionSummary[
 }
 
 /** The currency most of the customer's charges are in; ties go to the larger amount. */
-function mainChargeCurrency(totals: Map<string, CurrencyTotal>): string | null {
-	let main: [string, CurrencyTotal] | null = null;
-	for (const entry of totals) {
-		if (!main || entry[1].charges > main[1].charges || (entry[1].charges === main[1].charges && entry[1].net > main[1].net)) {
-			main = entry;
-		}
+function mainChargeCurrency(totals: CurrencyTotal[]): string | null {
+	let main: CurrencyTotal | null = null;
+	for (const total of totals) {
+		if (!main || total.charges > main.charges || (total.charges === main.charges && total.net > main.net)) main = total;
 	}
-	return main?.[0] ?? null;
+	return main?.currency ?? null;
 }
 
 /** A customer's subscriptions share one currency in Stripe; any other would not be summable anyway. */
