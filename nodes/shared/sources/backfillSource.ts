@@ -167,11 +167,7 @@ function withContact(activity: Activity, contacts: Contacts | null): Activity {
  * from object timestamps before that, merged so each fact appears once.
  */
 export async function loadBackfill(stripe: StripeApi, scope: BackfillScope): Promise<BackfillResult> {
-	const [catalog, reach, contacts] = await Promise.all([
-		loadCatalog(stripe),
-		eventsReach(stripe, scope.from),
-		scope.fetchCustomers ? loadContacts(stripe, scope.concurrency) : null,
-	]);
+	const [{ catalog, contacts }, reach] = await Promise.all([loadJoins(stripe, scope), eventsReach(stripe, scope.from)]);
 	const phases = phasesOf(stripe, { ...scope, eventsFrom: reach.eventsFrom }, catalog);
 	const objectActivities: Activity[] = [];
 	const eventActivities: Activity[] = [];
@@ -223,10 +219,15 @@ export function slicesOf(range: Range, count: number): SliceWalk[] {
 	return Array.from({ length: n }, (_, i) => ({ ...WALK_START, gte: start + Math.floor((i * span) / n), lt: start + Math.floor(((i + 1) * span) / n) }));
 }
 
-/** The joins a backfill batch needs, read once per sync (syncIndex.ts) rather than once per batch. */
+/** The joins a backfill needs; a batched one reads them once per sync (syncIndex.ts) rather than once per batch. */
 interface BackfillJoins {
 	catalog: Catalog;
 	contacts: Contacts | null;
+}
+
+async function loadJoins(stripe: StripeApi, scope: BackfillScope): Promise<BackfillJoins> {
+	const [catalog, contacts] = await Promise.all([loadCatalog(stripe), scope.fetchCustomers ? loadContacts(stripe, scope.concurrency) : null]);
+	return { catalog, contacts };
 }
 
 /**
@@ -271,10 +272,7 @@ export function batchedBackfill(
 		},
 		step: async (sync, batchSize) => {
 			const { from, to, eventsFrom } = sync.position;
-			const { catalog, contacts } = await syncIndex<BackfillJoins>(indexKey(sync), async () => {
-				const [catalog, contacts] = await Promise.all([loadCatalog(stripe), scope.fetchCustomers ? loadContacts(stripe, scope.concurrency) : null]);
-				return { catalog, contacts };
-			});
+			const { catalog, contacts } = await syncIndex(indexKey(sync), async () => await loadJoins(stripe, scope));
 			const phases = phasesOf(stripe, { from, to, eventsFrom, locale: scope.locale }, catalog);
 			const walks = Object.fromEntries(PHASES.map((name) => [name, [...sync.position.walks[name]]])) as BackfillPosition['walks'];
 			const rows: Activity[] = [];
