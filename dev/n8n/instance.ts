@@ -166,6 +166,7 @@ const STOP_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 250;
 const DEFAULT_EXECUTIONS_TIMEOUT_MS = 30_000;
 const PUBLICATION_TIMEOUT_MS = 30_000;
+const TYPES_REWRITE_TIMEOUT_MS = 10_000;
 const LOG_TAIL_CHARS = 3000;
 const FINISHED_STATUSES: ReadonlySet<ExecutionStatus> = new Set<ExecutionStatus>(['success', 'error', 'crashed', 'canceled']);
 /** Inherited variables that would silently change the n8n under test (a CI's DB_TYPE, jest's NODE_ENV=test). */
@@ -465,9 +466,21 @@ class N8nProcess implements N8nInstance {
 	}
 
 	async typeDescriptions<T = { name: string }>(file: 'nodes' | 'credentials'): Promise<T[]> {
-		const response = await this.request(`${this.url}/types/${file}.json`);
-		if (!response.ok) throw new N8nRestError('GET', `/types/${file}.json`, response.status, await response.text());
-		return (await response.json()) as T[];
+		// n8n serves these as static files that its FrontendService.writeStaticJSON rewrites in place (truncate,
+		// then stream; not write-and-rename) after start and on every hot reload, so a read in that window can get
+		// a cut-off file: read again until it parses, as the editor's next load would.
+		const deadline = Date.now() + TYPES_REWRITE_TIMEOUT_MS;
+		for (;;) {
+			const response = await this.request(`${this.url}/types/${file}.json`);
+			const text = await response.text();
+			if (!response.ok) throw new N8nRestError('GET', `/types/${file}.json`, response.status, text);
+			try {
+				return JSON.parse(text) as T[];
+			} catch (error) {
+				if (!(error instanceof SyntaxError) || Date.now() >= deadline) throw error;
+				await sleep(POLL_INTERVAL_MS);
+			}
+		}
 	}
 
 	private async typeNames(file: 'nodes' | 'credentials'): Promise<string[]> {
