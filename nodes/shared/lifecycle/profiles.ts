@@ -56,18 +56,41 @@ interface SubscriptionSummary {
 
 /**
  * What is kept of one customer's objects. A sync index keeps one per customer of the account
- * (bench/RESULTS.md, "Batched sync"), so its arrays are copied to their exact length instead of
- * pushed to (a push reserves room for 16 more), totals are an array rather than a Map, and plans
- * and codes are shared (ProfileBuilder.shared).
+ * (docs/SYNC.md, "Memory"), so it is sized for the usual customer: one subscription and one
+ * currency are kept as themselves and only more than one as an array (see Few), arrays are copied
+ * to their exact length instead of pushed to (a push reserves room for 16 more), totals are a list
+ * rather than a Map, and plans and codes are shared (ProfileBuilder.shared).
  */
 interface Ledger {
-	subscriptions: SubscriptionSummary[];
+	subscriptions: Few<SubscriptionSummary>;
 	/** In the order the currencies were first charged in. */
-	totals: CurrencyTotal[];
+	totals: Few<CurrencyTotal>;
 	firstPaidAt: number | null;
 	paidInvoices: number;
 	/** Every object seen for the customer, so unjoined ones can be counted as skipped. */
-	seen: { subscriptions: number; charges: number; invoices: number };
+	seenSubscriptions: number;
+	seenCharges: number;
+	seenInvoices: number;
+}
+
+type ObjectKind = keyof ProfileStats['skipped'];
+
+/** Counts on the ledger itself: an object of three counts per customer weighed a tenth of the index. */
+const SEEN = { subscriptions: 'seenSubscriptions', charges: 'seenCharges', invoices: 'seenInvoices' } as const satisfies Record<ObjectKind, keyof Ledger>;
+
+/**
+ * None, one or several objects: null, the object, or an array. An array holding one object weighs
+ * 56 bytes more than the object alone, and an empty one 32, for each customer of an index.
+ */
+type Few<T extends object> = T | readonly T[] | null;
+
+function all<T extends object>(few: Few<T>): readonly T[] {
+	if (few === null) return [];
+	return Array.isArray(few) ? few : [few as T];
+}
+
+function withOneMore<T extends object>(few: Few<T>, added: T): Few<T> {
+	return few === null ? added : all(few).concat(added);
 }
 
 /** Stripe's `incomplete` subscriptions never started, so they say nothing about the customer. */
@@ -111,7 +134,7 @@ export class ProfileBuilder {
 		const ledger = this.ledgerFor(subscription.customer, 'subscriptions');
 		if (!ledger || NOT_STARTED.has(subscription.status)) return;
 		const summary = summarize(subscription, this.options);
-		ledger.subscriptions = ledger.subscriptions.concat({
+		ledger.subscriptions = withOneMore(ledger.subscriptions, {
 			...summary,
 			status: this.share(`status|${summary.status}`, summary.status),
 			currency: this.share(`currency|${summary.currency}`, summary.currency),
@@ -125,10 +148,10 @@ export class ProfileBuilder {
 		if (!ledger || charge.status !== 'succeeded' || !charge.captured) return;
 		const code = charge.currency.toLowerCase();
 		const currency = this.share(`currency|${code}`, code);
-		let total = ledger.totals.find((candidate) => candidate.currency === currency);
+		let total = all(ledger.totals).find((candidate) => candidate.currency === currency);
 		if (!total) {
 			total = { currency, net: 0, charges: 0 };
-			ledger.totals = ledger.totals.concat(total);
+			ledger.totals = withOneMore(ledger.totals, total);
 		}
 		total.net += charge.amount_captured - charge.amount_refunded;
 		total.charges += 1;
@@ -150,9 +173,7 @@ export class ProfileBuilder {
 		const skipped = { ...this.orphans };
 		for (const [id, ledger] of this.ledgers) {
 			if (this.customers.has(id)) continue;
-			skipped.subscriptions += ledger.seen.subscriptions;
-			skipped.charges += ledger.seen.charges;
-			skipped.invoices += ledger.seen.invoices;
+			for (const kind of Object.keys(SEEN) as ObjectKind[]) skipped[kind] += ledger[SEEN[kind]];
 		}
 		for (const customer of this.customers.values()) profiles.push(this.profile(customer));
 		this.lastStats = { customers: profiles.length, deletedCustomers: this.deleted.size, skipped };
@@ -178,7 +199,7 @@ export class ProfileBuilder {
 		return value;
 	}
 
-	private ledgerFor(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null, kind: keyof Ledger['seen']): Ledger | undefined {
+	private ledgerFor(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null, kind: ObjectKind): Ledger | undefined {
 		if (customer === null) {
 			this.orphans[kind] += 1;
 			return undefined;
@@ -189,7 +210,7 @@ export class ProfileBuilder {
 			ledger = newLedger();
 			this.ledgers.set(id, ledger);
 		}
-		ledger.seen[kind] += 1;
+		ledger[SEEN[kind]] += 1;
 		return ledger;
 	}
 }
@@ -209,7 +230,7 @@ export function buildProfile(
 }
 
 function newLedger(): Ledger {
-	return { subscriptions: [], totals: [], firstPaidAt: null, paidInvoices: 0, seen: { subscriptions: 0, charges: 0, invoices: 0 } };
+	return { subscriptions: null, totals: null, firstPaidAt: null, paidInvoices: 0, seenSubscriptions: 0, seenCharges: 0, seenInvoices: 0 };
 }
 
 function earliest(current: number | null, candidate: number): number {
@@ -218,9 +239,10 @@ function earliest(current: number | null, candidate: number): number {
 
 function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOptions): Profile {
 	const locale = localeFor(customer, options);
-	const subscriptions = byRelevance(ledger.subscriptions);
+	const subscriptions = byRelevance(all(ledger.subscriptions));
+	const totals = all(ledger.totals);
 	const chosen = subscriptions[0];
-	const currency = customer.currency?.toLowerCase() ?? mainChargeCurrency(ledger.totals) ?? chosen?.currency ?? null;
+	const currency = customer.currency?.toLowerCase() ?? mainChargeCurrency(totals) ?? chosen?.currency ?? null;
 	const mrrCurrency = chosen?.currency ?? currency;
 	const details = customerDetails(customer);
 	return {
@@ -241,8 +263,8 @@ function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOp
 		canceledAt: isoFromEpoch(chosen?.canceledAt),
 		endedAt: isoFromEpoch(chosen?.endedAt),
 		firstPaidAt: isoFromEpoch(ledger.firstPaidAt),
-		lifetimeValue: currency === null ? null : money(ledger.totals.find((total) => total.currency === currency)?.net ?? 0, currency, locale),
-		lifetimeValueByCurrency: Object.fromEntries(ledger.totals.map((total) => [total.currency, money(total.net, total.currency, locale)] as const)),
+		lifetimeValue: currency === null ? null : money(totals.find((total) => total.currency === currency)?.net ?? 0, currency, locale),
+		lifetimeValueByCurrency: Object.fromEntries(totals.map((total) => [total.currency, money(total.net, total.currency, locale)] as const)),
 		paidInvoices: ledger.paidInvoices,
 		delinquent: customer.delinquent ?? false,
 		metadata: customer.metadata,
@@ -254,7 +276,7 @@ function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOp
  * Live subscriptions first (active, then past_due/unpaid, trialing, paused), the newest first
  * within a rank; then ended ones, the most recently ended first.
  */
-function byRelevance(subscriptions: SubscriptionSummary[]): SubscriptionSummary[] {
+function byRelevance(subscriptions: readonly SubscriptionSummary[]): SubscriptionSummary[] {
 	const rank = (subscription: SubscriptionSummary) => LIVE_RANK[subscription.status] ?? ENDED_RANK;
 	const recency = (subscription: SubscriptionSummary) =>
 		rank(subscription) === ENDED_RANK
@@ -264,7 +286,7 @@ function byRelevance(subscriptions: SubscriptionSummary[]): SubscriptionSummary[
 }
 
 /** The currency most of the customer's charges are in; ties go to the larger amount. */
-function mainChargeCurrency(totals: CurrencyTotal[]): string | null {
+function mainChargeCurrency(totals: readonly CurrencyTotal[]): string | null {
 	let main: CurrencyTotal | null = null;
 	for (const total of totals) {
 		if (!main || total.charges > main.charges || (total.charges === main.charges && total.net > main.net)) main = total;
