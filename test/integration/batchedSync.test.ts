@@ -113,6 +113,26 @@ describe('Customer → Get Many Profiles in batches', () => {
 		expect(second.rows).toHaveLength(37);
 	});
 
+	it('hands out the same rows as one JSON text with Rows As set to JSON Text, for a database\'s JSON parameter', async () => {
+		const first = await batch({ ...PROFILES, readAhead: false }, '', 37);
+		const items = await run({ ...PROFILES, readAhead: false, inBatches: true, batchSize: 37, cursor: '', rowsAs: 'jsonText' });
+		const { rowsJson, ...rest } = items[0].json as { rowsJson: string };
+
+		expect(typeof rowsJson).toBe('string');
+		expect(JSON.parse(rowsJson)).toEqual(first.rows);
+		expect(rest).not.toHaveProperty('rows');
+		expect(rest).toMatchObject({ cursor: expect.any(String), done: false, progress: first.progress });
+	});
+
+	it('refuses a Rows As that is neither Objects nor JSON Text, before reading Stripe', async () => {
+		const failure = await runNode({ node: new StripeLifecycle(), parameters: { ...PROFILES, inBatches: true, batchSize: 10, cursor: '', rowsAs: 'csv' }, credentials }).catch((error: unknown) => error);
+
+		expect(failure).toBeInstanceOf(NodeOperationError);
+		expect((failure as NodeOperationError).message).toBe('Rows As must be objects or jsonText, not "csv"');
+		expect((failure as NodeOperationError).description).toMatch(/Pick Objects or JSON Text/);
+		expect(demo.emulator.requestLog()).toEqual([]);
+	});
+
 	it('resumes in a process that never saw the sync (n8n restarted) with nothing missing or doubled', async () => {
 		const all = (await run({ ...PROFILES, returnAll: true })).map((item) => item.json.id);
 		const first = await batch(PROFILES, '', 60);

@@ -39,6 +39,22 @@ export function batchingProperties(show: Record<string, string[]>): INodePropert
 			displayOptions: inBatches,
 		},
 		{
+			displayName: 'Rows As',
+			name: 'rowsAs',
+			type: 'options',
+			options: [
+				{ name: 'Objects', value: 'objects', description: 'The rows as objects in `rows`, for Split Out and nodes that map fields' },
+				{
+					name: 'JSON Text',
+					value: 'jsonText',
+					description:
+						"The rows as one JSON array in `rowsJson`, for a database's JSON parameter (PostgreSQL: jsonb_array_elements($1::jsonb)); n8n's expression sandbox then copies one text instead of reading every field of every row",
+				},
+			],
+			default: 'objects',
+			displayOptions: inBatches,
+		},
+		{
 			displayName: 'Read Ahead',
 			name: 'readAhead',
 			type: 'boolean',
@@ -73,9 +89,16 @@ export async function batchItem<Row>(
 	request: BatchRequest,
 	row: (value: Row) => IDataObject = (value) => value as unknown as IDataObject,
 ): Promise<{ json: IDataObject }> {
+	const rowsAs = context.getNodeParameter('rowsAs', itemIndex, 'objects');
+	if (rowsAs !== 'objects' && rowsAs !== 'jsonText') {
+		throw parameterError(context, `Rows As must be objects or jsonText, not ${JSON.stringify(rowsAs)}`, 'Pick Objects or JSON Text under Rows As; an expression must return objects or jsonText.', itemIndex);
+	}
 	// Stripe's errors become node errors where every operation's do (shared/execution/perItem.ts).
-	const { warnings, ...batch } = await nextBatch(stripe, source, request).catch((error: unknown) => {
+	const { warnings, rows, ...batch } = await nextBatch(stripe, source, request).catch((error: unknown) => {
 		throw error instanceof CursorError ? parameterError(context, error.message, error.fix, itemIndex) : error;
 	});
-	return { json: { ...batch, rows: batch.rows.map(row), ...(warnings.length ? { warnings } : {}) } };
+	// n8n 2.x evaluates expressions in an isolate that fetches an object field by field from the host, so a
+	// store's JSON.stringify($json.rows) costs one call into n8n per field of every row (docs/SYNC.md, "Rows As").
+	const shaped = rowsAs === 'jsonText' ? { rowsJson: JSON.stringify(rows.map(row)) } : { rows: rows.map(row) };
+	return { json: { ...shaped, ...batch, ...(warnings.length ? { warnings } : {}) } };
 }
