@@ -1,7 +1,8 @@
 /**
  * The batched sync in its own process, so its maxRSS is the node's alone (the emulator runs in
  * another): Get Many Profiles, then the activity backfill, each in batches, cursor after cursor until
- * done, through n8n-core's real engine. Rows are counted and dropped, as a store would write them.
+ * done, through n8n-core's real engine, with the template's parameters. Rows are counted and dropped,
+ * as a store would write them.
  * Talks to the parent over IPC, which reads the emulator's figures between the phases:
  *
  *   fork(nodeWorker.js, ['<NodeSyncJob as JSON>']) → PhaseResult (profiles); waits for 'next';
@@ -33,8 +34,10 @@ export interface PhaseResult {
 	error: string | null;
 }
 
+/** Template 06 asks for its rows as JSON text (Rows As, docs/SYNC.md); other settings give objects. */
 interface Batch {
-	rows: IDataObject[];
+	rows?: IDataObject[];
+	rowsJson?: string;
 	cursor: string | null;
 	done: boolean;
 }
@@ -54,7 +57,7 @@ async function runPhase(job: NodeSyncJob, phase: SyncPhase): Promise<PhaseResult
 			});
 			const batch = items[0].json as unknown as Batch;
 			batches++;
-			rows += batch.rows.length;
+			rows += (batch.rows ?? (JSON.parse(batch.rowsJson ?? '[]') as unknown[])).length;
 			if (batch.done || batch.cursor === null) break;
 			cursor = batch.cursor;
 		}

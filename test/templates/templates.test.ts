@@ -178,8 +178,11 @@ describe('06-initial-sync-postgres.json', () => {
 		expect(statement).toMatch(/jsonb_array_elements\(\$1::jsonb\)/);
 		expect(statement).toMatch(new RegExp(`UPDATE [^\\n]+?\\.stripe_sync_state\\s+SET cursor = \\$2, rows_done = \\$3, estimated_total = \\$4, percent = \\$5, done = \\$6[^]*WHERE name = '${state}'`));
 		expect((node.parameters.options as { queryReplacement: string }).queryReplacement).toBe(
-			"={{ [JSON.stringify($json.rows), $json.cursor ?? null, $json.progress.rowsDone, $json.progress.estimatedTotal ?? null, $json.progress.percent ?? null, $json.done, $('Read the sync state').first().json.cursor] }}",
+			"={{ [$json.rowsJson, $json.cursor ?? null, $json.progress.rowsDone, $json.progress.estimatedTotal ?? null, $json.progress.percent ?? null, $json.done, $('Read the sync state').first().json.cursor] }}",
 		);
+		// The batch's rows arrive as one JSON text: n8n's expression sandbox copies it whole instead of field by field (docs/SYNC.md, "Rows As").
+		const batchNode = name === 'Store profiles and cursor' ? 'Get a batch of customer profiles' : 'Get a batch of activities';
+		expect(nodeNamed(workflow, batchNode).parameters).toMatchObject({ inBatches: true, rowsAs: 'jsonText' });
 		// Compare and set: only while the stored cursor is still the one the batch was read from (test/templates/syncStatePostgres.test.ts runs it).
 		expect(statement).toMatch(new RegExp(`WHERE name = '${state}' AND NOT done AND coalesce\\(cursor, ''\\) = \\$7`));
 		expect(statement).toMatch(/WHERE EXISTS \(SELECT FROM claimed\)/);
