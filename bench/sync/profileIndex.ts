@@ -1,7 +1,8 @@
 /**
  * What the profile index of a batched sync weighs per customer (docs/SYNC.md, "Memory"): the
  * seeded account's subscriptions, charges and paid invoices, each a fresh copy as the transport
- * parses it from JSON, added to one ProfileBuilder; heap after GC before and after, per customer.
+ * parses it from JSON, added to one ProfileBuilder; memory after GC before and after, per customer:
+ * V8's heap and the typed arrays outside it (lifecycle/customerLedgers.ts), each given.
  * The index is what grows with account size in bench section 6.
  *
  *   tsc -p tsconfig.tools.json && node --expose-gc .tmp/tools/bench/sync/profileIndex.js [customers...]
@@ -9,11 +10,12 @@
 import { seedDemoAccount, startEmulator } from '../../emulator';
 import { ProfileBuilder } from '../../nodes/shared/lifecycle/profiles';
 
-function settledHeap(): number {
+function settled(): { heap: number; outside: number } {
 	const gc = (globalThis as { gc?: () => void }).gc;
 	if (!gc) throw new Error('run node with --expose-gc: the heap is measured after a full collection');
 	gc();
-	return process.memoryUsage().heapUsed;
+	const { heapUsed, arrayBuffers } = process.memoryUsage();
+	return { heap: heapUsed, outside: arrayBuffers };
 }
 
 async function measure(customers: number): Promise<void> {
@@ -22,18 +24,20 @@ async function measure(customers: number): Promise<void> {
 		const seeded = seedDemoAccount(emulator, { customers, events: 'none' });
 		const dataset = emulator.dataset();
 		const parsed = <T>(object: T): T => JSON.parse(JSON.stringify(object)) as T;
-		const before = settledHeap();
+		const before = settled();
 		const index = new ProfileBuilder();
 		for (const subscription of dataset.subscriptions.values()) index.addSubscription(parsed(subscription));
 		for (const charge of dataset.charges.values()) index.addCharge(parsed(charge));
 		for (const invoice of dataset.invoices.values()) if (invoice.status === 'paid') index.addInvoice(parsed(invoice));
-		const bytes = settledHeap() - before;
+		const after = settled();
+		const [heap, outside] = [after.heap - before.heap, after.outside - before.outside];
+		const bytes = heap + outside;
 		// Used after the measurement, so the index is alive when it is taken.
 		const customer = dataset.customers.values().find((candidate) => !candidate.deleted);
 		const sample = customer && !customer.deleted ? index.profile(parsed(customer)).status : 'none';
 		console.log(
 			`${seeded.customers.toLocaleString('en-US')} customers (${dataset.subscriptions.values().length.toLocaleString('en-US')} subscriptions, ${seeded.charges.toLocaleString('en-US')} charges, ${seeded.invoices.toLocaleString('en-US')} invoices): ` +
-				`index ${(bytes / 2 ** 20).toFixed(1)} MB, ${Math.round(bytes / seeded.customers)} bytes per customer (first customer: ${sample})`,
+				`index ${(bytes / 2 ** 20).toFixed(1)} MB (heap ${(heap / 2 ** 20).toFixed(1)} MB, outside it ${(outside / 2 ** 20).toFixed(1)} MB), ${Math.round(bytes / seeded.customers)} bytes per customer (first customer: ${sample})`,
 		);
 	} finally {
 		await emulator.close();

@@ -1,18 +1,20 @@
 import type Stripe from 'stripe';
 
+import { CustomerLedgers, type CurrencyTotal, type Ledger, type ObjectKind, type SubscriptionSummary } from './customerLedgers';
 import { customerDetails, idOf, localeFor, primaryItem, subscriptionSnapshot } from './activities';
 import { money } from './money';
 import { itemMonthlyAmount, subscriptionMrr, type DiscountScope } from './mrr';
 import { epochNow, isoFromEpoch } from './time';
-import type { Profile, ProfilePlan, ProfileStatus } from './types';
+import type { Profile, ProfileStatus } from './types';
 
 /**
  * Customer profiles (docs/PROFILES.md) joined in memory from list calls: customers, subscriptions,
  * charges and invoices are streamed in, in any order and each object once, and kept per customer
  * id. Nothing of the joined lists is kept whole: a subscription is reduced on arrival to the dozen
  * fields a profile shows (its MRR valued with the builder's options), and charges and invoices are
- * folded into running totals, so memory grows with customers, never with their objects, and an
- * index of a whole account stays small enough to keep between batches (sources/profilesSource.ts).
+ * folded into running totals (customerLedgers.ts), so memory grows with customers, never with their
+ * objects, and an index of a whole account stays small enough to keep between batches
+ * (sources/profilesSource.ts).
  */
 
 export interface ProfileOptions {
@@ -30,67 +32,6 @@ export interface ProfileStats {
 	deletedCustomers: number;
 	/** Objects whose customer was never added, was deleted, or is missing. */
 	skipped: { subscriptions: number; charges: number; invoices: number };
-}
-
-interface CurrencyTotal {
-	currency: string;
-	/** Captured minus refunded, minor units. */
-	net: number;
-	charges: number;
-}
-
-/** What a profile needs of one subscription, with amounts in minor units. */
-interface SubscriptionSummary {
-	id: string;
-	status: Stripe.Subscription.Status;
-	created: number;
-	currency: string;
-	mrr: number;
-	trialEnd: number | null;
-	cancelAtPeriodEnd: boolean;
-	cancelAt: number | null;
-	canceledAt: number | null;
-	endedAt: number | null;
-	plan: Omit<ProfilePlan, 'amount'> & { amount: number };
-}
-
-/**
- * What is kept of one customer's objects. A sync index keeps one per customer of the account
- * (docs/SYNC.md, "Memory"), so it is sized for the usual customer: one subscription and one
- * currency are kept as themselves and only more than one as an array (see Few), arrays are copied
- * to their exact length instead of pushed to (a push reserves room for 16 more), totals are a list
- * rather than a Map, and plans and codes are shared (ProfileBuilder.shared).
- */
-interface Ledger {
-	subscriptions: Few<SubscriptionSummary>;
-	/** In the order the currencies were first charged in. */
-	totals: Few<CurrencyTotal>;
-	firstPaidAt: number | null;
-	paidInvoices: number;
-	/** Every object seen for the customer, so unjoined ones can be counted as skipped. */
-	seenSubscriptions: number;
-	seenCharges: number;
-	seenInvoices: number;
-}
-
-type ObjectKind = keyof ProfileStats['skipped'];
-
-/** Counts on the ledger itself: an object of three counts per customer weighed a tenth of the index. */
-const SEEN = { subscriptions: 'seenSubscriptions', charges: 'seenCharges', invoices: 'seenInvoices' } as const satisfies Record<ObjectKind, keyof Ledger>;
-
-/**
- * None, one or several objects: null, the object, or an array. An array holding one object weighs
- * 56 bytes more than the object alone, and an empty one 32, for each customer of an index.
- */
-type Few<T extends object> = T | readonly T[] | null;
-
-function all<T extends object>(few: Few<T>): readonly T[] {
-	if (few === null) return [];
-	return Array.isArray(few) ? few : [few as T];
-}
-
-function withOneMore<T extends object>(few: Few<T>, added: T): Few<T> {
-	return few === null ? added : all(few).concat(added);
 }
 
 /** Stripe's `incomplete` subscriptions never started, so they say nothing about the customer. */
@@ -115,11 +56,9 @@ export class ProfileBuilder {
 
 	private readonly customers = new Map<string, Stripe.Customer>();
 	private readonly deleted = new Set<string>();
-	private readonly ledgers = new Map<string, Ledger>();
+	private readonly ledgers = new CustomerLedgers();
 	private readonly orphans = { subscriptions: 0, charges: 0, invoices: 0 };
 	private lastStats: ProfileStats | null = null;
-	/** One copy of each plan, status and currency code: parsed JSON gives every subscription its own. */
-	private readonly shared = new Map<string, unknown>();
 
 	addCustomer(customer: Stripe.Customer | Stripe.DeletedCustomer): void {
 		if (customer.deleted) {
@@ -132,48 +71,33 @@ export class ProfileBuilder {
 
 	addSubscription(subscription: Stripe.Subscription): void {
 		const ledger = this.ledgerFor(subscription.customer, 'subscriptions');
-		if (!ledger || NOT_STARTED.has(subscription.status)) return;
-		const summary = summarize(subscription, this.options);
-		ledger.subscriptions = withOneMore(ledger.subscriptions, {
-			...summary,
-			status: this.share(`status|${summary.status}`, summary.status),
-			currency: this.share(`currency|${summary.currency}`, summary.currency),
-			plan: this.share(`plan|${JSON.stringify(summary.plan)}`, summary.plan),
-		});
+		if (ledger === undefined || NOT_STARTED.has(subscription.status)) return;
+		this.ledgers.addSubscription(ledger, summarize(subscription, this.options));
 	}
 
 	addCharge(charge: Stripe.Charge): void {
 		const ledger = this.ledgerFor(charge.customer, 'charges');
 		// An authorization that was never captured is no revenue; a partial capture counts what was taken.
-		if (!ledger || charge.status !== 'succeeded' || !charge.captured) return;
-		const code = charge.currency.toLowerCase();
-		const currency = this.share(`currency|${code}`, code);
-		let total = all(ledger.totals).find((candidate) => candidate.currency === currency);
-		if (!total) {
-			total = { currency, net: 0, charges: 0 };
-			ledger.totals = withOneMore(ledger.totals, total);
-		}
-		total.net += charge.amount_captured - charge.amount_refunded;
-		total.charges += 1;
-		ledger.firstPaidAt = earliest(ledger.firstPaidAt, charge.created);
+		if (ledger === undefined || charge.status !== 'succeeded' || !charge.captured) return;
+		this.ledgers.addPayment(ledger, charge.currency.toLowerCase(), charge.amount_captured - charge.amount_refunded, charge.created);
 	}
 
 	/** Only invoices that collected money count: a $0 trial invoice is "paid" but nobody paid. */
 	addInvoice(invoice: Stripe.Invoice): void {
 		const ledger = this.ledgerFor(invoice.customer, 'invoices');
 		const paidAt = invoice.status_transitions.paid_at;
-		if (!ledger || paidAt === null || invoice.amount_paid <= 0) return;
-		ledger.paidInvoices += 1;
-		ledger.firstPaidAt = earliest(ledger.firstPaidAt, paidAt);
+		if (ledger === undefined || paidAt === null || invoice.amount_paid <= 0) return;
+		this.ledgers.addPaidInvoice(ledger, paidAt);
 	}
 
 	/** One profile per added, non-deleted customer, in the order customers were added. */
 	build(): Profile[] {
 		const profiles: Profile[] = [];
 		const skipped = { ...this.orphans };
-		for (const [id, ledger] of this.ledgers) {
+		for (const id of this.ledgers.customerIds()) {
 			if (this.customers.has(id)) continue;
-			for (const kind of Object.keys(SEEN) as ObjectKind[]) skipped[kind] += ledger[SEEN[kind]];
+			const { seen } = this.ledgers.ledger(id);
+			for (const kind of Object.keys(skipped) as ObjectKind[]) skipped[kind] += seen[kind];
 		}
 		for (const customer of this.customers.values()) profiles.push(this.profile(customer));
 		this.lastStats = { customers: profiles.length, deletedCustomers: this.deleted.size, skipped };
@@ -185,7 +109,7 @@ export class ProfileBuilder {
 	 * batches of customers are joined with an index of the whole account this way.
 	 */
 	profile(customer: Stripe.Customer): Profile {
-		return profileOf(customer, this.ledgers.get(customer.id) ?? newLedger(), this.options);
+		return profileOf(customer, this.ledgers.ledger(customer.id), this.options);
 	}
 
 	/** Counts from the last `build`, for the node's summary. */
@@ -193,25 +117,13 @@ export class ProfileBuilder {
 		return this.lastStats;
 	}
 
-	private share<T>(key: string, value: T): T {
-		if (this.shared.has(key)) return this.shared.get(key) as T;
-		this.shared.set(key, value);
-		return value;
-	}
-
-	private ledgerFor(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null, kind: ObjectKind): Ledger | undefined {
+	/** The customer's ledger number, or undefined for an object without a customer. */
+	private ledgerFor(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null, kind: ObjectKind): number | undefined {
 		if (customer === null) {
 			this.orphans[kind] += 1;
 			return undefined;
 		}
-		const id = idOf(customer);
-		let ledger = this.ledgers.get(id);
-		if (!ledger) {
-			ledger = newLedger();
-			this.ledgers.set(id, ledger);
-		}
-		ledger[SEEN[kind]] += 1;
-		return ledger;
+		return this.ledgers.see(idOf(customer), kind);
 	}
 }
 
@@ -229,18 +141,10 @@ export function buildProfile(
 	return builder.build()[0] ?? null;
 }
 
-function newLedger(): Ledger {
-	return { subscriptions: null, totals: null, firstPaidAt: null, paidInvoices: 0, seenSubscriptions: 0, seenCharges: 0, seenInvoices: 0 };
-}
-
-function earliest(current: number | null, candidate: number): number {
-	return current === null ? candidate : Math.min(current, candidate);
-}
-
 function profileOf(customer: Stripe.Customer, ledger: Ledger, options: ProfileOptions): Profile {
 	const locale = localeFor(customer, options);
-	const subscriptions = byRelevance(all(ledger.subscriptions));
-	const totals = all(ledger.totals);
+	const subscriptions = byRelevance(ledger.subscriptions);
+	const totals = ledger.totals;
 	const chosen = subscriptions[0];
 	const currency = customer.currency?.toLowerCase() ?? mainChargeCurrency(totals) ?? chosen?.currency ?? null;
 	const mrrCurrency = chosen?.currency ?? currency;

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { readEvent } from '../lifecycle/activities';
 import { currentCharge, currentCustomer, currentDispute, currentInvoice, currentSubscription } from '../lifecycle/apiShapes';
 import { activitiesFromObjects, mergeBackfill, selectActivities, sortActivities, type ActivitySelection, type BackfillObjects } from '../lifecycle/backfill';
+import { CustomerContacts } from '../lifecycle/customerContacts';
 import { DAY_SECONDS } from '../lifecycle/time';
 import type { Activity } from '../lifecycle/types';
 import { StripeApiError } from '../transport/errors';
@@ -144,11 +145,8 @@ async function eventsReach(stripe: StripeApi, from: number): Promise<{ eventsFro
 	);
 }
 
-/** Customer id → email and name, for activities whose object does not carry them. */
-type Contacts = Map<string, { email: string | null; name: string | null }>;
-
-async function loadContacts(stripe: StripeApi, concurrency: number): Promise<Contacts> {
-	const contacts: Contacts = new Map();
+async function loadContacts(stripe: StripeApi, concurrency: number): Promise<CustomerContacts> {
+	const contacts = new CustomerContacts();
 	await consume(stripe.customers.list({}, { concurrency }), (listed) => {
 		const customer = currentCustomer(listed);
 		if (!customer.deleted) contacts.set(customer.id, { email: customer.email ?? null, name: customer.name ?? null });
@@ -156,7 +154,7 @@ async function loadContacts(stripe: StripeApi, concurrency: number): Promise<Con
 	return contacts;
 }
 
-function withContact(activity: Activity, contacts: Contacts | null): Activity {
+function withContact(activity: Activity, contacts: CustomerContacts | null): Activity {
 	const contact = activity.customer.id ? contacts?.get(activity.customer.id) : undefined;
 	if (!contact || activity.customer.email) return activity;
 	return { ...activity, customer: { ...activity.customer, email: contact.email, name: activity.customer.name ?? contact.name } };
@@ -222,7 +220,7 @@ export function slicesOf(range: Range, count: number): SliceWalk[] {
 /** The joins a backfill needs; a batched one reads them once per sync (syncIndex.ts) rather than once per batch. */
 interface BackfillJoins {
 	catalog: Catalog;
-	contacts: Contacts | null;
+	contacts: CustomerContacts | null;
 }
 
 async function loadJoins(stripe: StripeApi, scope: BackfillScope): Promise<BackfillJoins> {
