@@ -155,8 +155,9 @@ async function loadContacts(stripe: StripeApi, concurrency: number): Promise<Cus
 }
 
 function withContact(activity: Activity, contacts: CustomerContacts | null): Activity {
-	const contact = activity.customer.id ? contacts?.get(activity.customer.id) : undefined;
-	if (!contact || activity.customer.email) return activity;
+	if (activity.customer.email || !activity.customer.id) return activity;
+	const contact = contacts?.get(activity.customer.id);
+	if (!contact) return activity;
 	return { ...activity, customer: { ...activity.customer, email: contact.email, name: activity.customer.name ?? contact.name } };
 }
 
