@@ -103,20 +103,18 @@ export class CustomerLedgers {
 			this.moreOf(customer).subscriptions.push({ ...summary, status: this.shared(summary.status), currency: this.shared(summary.currency), plan: this.shared(summary.plan) });
 			return;
 		}
-		const values: Array<[Column, number]> = [
-			[Column.SubscriptionId, this.subscriptionIds.add(summary.id)],
-			[Column.SubscriptionStatus, this.textNumber(summary.status)],
-			[Column.SubscriptionCreated, summary.created],
-			[Column.SubscriptionCurrency, this.textNumber(summary.currency)],
-			[Column.SubscriptionMrr, summary.mrr],
-			[Column.SubscriptionTrialEnd, stored(summary.trialEnd)],
-			[Column.SubscriptionCancelAtPeriodEnd, summary.cancelAtPeriodEnd ? 1 : 0],
-			[Column.SubscriptionCancelAt, stored(summary.cancelAt)],
-			[Column.SubscriptionCanceledAt, stored(summary.canceledAt)],
-			[Column.SubscriptionEndedAt, stored(summary.endedAt)],
-			[Column.SubscriptionPlan, this.textNumber(summary.plan)],
-		];
-		for (const [column, value] of values) this.rows[row + column] = value;
+		const set = (column: Column, value: number) => (this.rows[row + column] = value);
+		set(Column.SubscriptionId, this.subscriptionIds.add(summary.id));
+		set(Column.SubscriptionStatus, this.textNumber(summary.status));
+		set(Column.SubscriptionCreated, summary.created);
+		set(Column.SubscriptionCurrency, this.textNumber(summary.currency));
+		set(Column.SubscriptionMrr, summary.mrr);
+		set(Column.SubscriptionTrialEnd, stored(summary.trialEnd));
+		set(Column.SubscriptionCancelAtPeriodEnd, summary.cancelAtPeriodEnd ? 1 : 0);
+		set(Column.SubscriptionCancelAt, stored(summary.cancelAt));
+		set(Column.SubscriptionCanceledAt, stored(summary.canceledAt));
+		set(Column.SubscriptionEndedAt, stored(summary.endedAt));
+		set(Column.SubscriptionPlan, this.textNumber(summary.plan));
 	}
 
 	/** Adds a payment in `currency` to the customer's totals for that currency. */

@@ -1,9 +1,10 @@
 /**
- * Stripe ids numbered 0, 1, 2… in the order they were first added, kept in typed arrays outside
- * V8's heap. A sync's profile index holds an id for every customer of the account (docs/SYNC.md,
- * "Memory"): as strings in a Map they weighed about 70 bytes each and, being live heap, raised the
- * point at which V8 collects garbage, so the garbage of every batch grew with the account too. Here
- * an id costs its characters (2 bytes each) and about 12 bytes of table, none of it on the heap.
+ * Strings (Stripe ids; emails and names in customerContacts.ts) numbered 0, 1, 2… in the order they
+ * were first added, kept in typed arrays outside V8's heap. A sync's index holds an id for every
+ * customer of the account (docs/SYNC.md, "Memory"): as strings in a Map they weighed about 70 bytes
+ * each and, being live heap, raised the point at which V8 collects garbage, so the garbage of every
+ * batch grew with the account too. Here a string costs its characters (2 bytes each), 4 bytes for
+ * where it starts and 8 to 16 bytes of hash table, none of it on the heap.
  */
 
 const EMPTY = -1;
