@@ -1,11 +1,10 @@
-import { grown, IdTable } from './idTable';
+import { grown, IdTable, NONE } from './idTable';
 
 export interface Contact {
 	email: string | null;
 	name: string | null;
 }
 
-const NONE = -1;
 
 /**
  * Customer id → email and name, for the backfill's activities whose object does not carry them

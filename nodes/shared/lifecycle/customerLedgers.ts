@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 
-import { grown, IdTable } from './idTable';
+import { grown, IdTable, NONE } from './idTable';
 import type { ProfilePlan } from './types';
 
 /**
@@ -48,7 +48,7 @@ export interface Ledger {
 	seen: Record<ObjectKind, number>;
 }
 
-/** The columns of a customer's row. Absent values are NaN; absent text is -1. */
+/** The columns of a customer's row. Absent values are NaN; absent text is NONE. */
 const enum Column {
 	FirstPaidAt,
 	PaidInvoices,
@@ -74,7 +74,6 @@ const enum Column {
 
 const SEEN_COLUMN = { subscriptions: Column.SeenSubscriptions, charges: Column.SeenCharges, invoices: Column.SeenInvoices } as const;
 
-const NONE = -1;
 const stored = (value: number | null) => value ?? NaN;
 const read = (value: number) => (Number.isNaN(value) ? null : value);
 

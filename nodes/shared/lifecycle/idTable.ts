@@ -7,22 +7,23 @@
  * where it starts and 8 to 16 bytes of hash table, none of it on the heap.
  */
 
-const EMPTY = -1;
+/** No number: an empty hash slot, an id never added, or (for the tables' users) no value at all. */
+export const NONE = -1;
 
 export class IdTable {
 	/** The ids' characters, one after the other. */
 	private chars = new Uint16Array(1024);
 	/** Where id n starts in `chars`; id n ends where id n + 1 starts. */
 	private starts = new Int32Array(257);
-	/** Open addressing, linear probing: an id's number, or EMPTY. Kept at most half full. */
-	private slots = new Int32Array(512).fill(EMPTY);
+	/** Open addressing, linear probing: an id's number, or NONE. Kept at most half full. */
+	private slots = new Int32Array(512).fill(NONE);
 	private count = 0;
 
 	get size(): number {
 		return this.count;
 	}
 
-	/** The number of `id`, or -1 when it was never added. */
+	/** The number of `id`, or NONE when it was never added. */
 	find(id: string): number {
 		const slot = this.slotOf(id);
 		return this.slots[slot];
@@ -31,7 +32,7 @@ export class IdTable {
 	/** The number of `id`, added now if it is new. */
 	add(id: string): number {
 		let slot = this.slotOf(id);
-		if (this.slots[slot] !== EMPTY) return this.slots[slot];
+		if (this.slots[slot] !== NONE) return this.slots[slot];
 		if (2 * (this.count + 1) > this.slots.length) {
 			this.rehash(this.slots.length * 2);
 			slot = this.slotOf(id);
@@ -56,7 +57,7 @@ export class IdTable {
 		const mask = this.slots.length - 1;
 		for (let slot = hash(id) & mask; ; slot = (slot + 1) & mask) {
 			const number = this.slots[slot];
-			if (number === EMPTY || this.holds(number, id)) return slot;
+			if (number === NONE || this.holds(number, id)) return slot;
 		}
 	}
 
@@ -68,11 +69,11 @@ export class IdTable {
 	}
 
 	private rehash(capacity: number): void {
-		this.slots = new Int32Array(capacity).fill(EMPTY);
+		this.slots = new Int32Array(capacity).fill(NONE);
 		const mask = capacity - 1;
 		for (let number = 0; number < this.count; number++) {
 			let slot = hash(this.get(number)) & mask;
-			while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+			while (this.slots[slot] !== NONE) slot = (slot + 1) & mask;
 			this.slots[slot] = number;
 		}
 	}

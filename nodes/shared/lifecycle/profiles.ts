@@ -31,7 +31,7 @@ export interface ProfileStats {
 	customers: number;
 	deletedCustomers: number;
 	/** Objects whose customer was never added, was deleted, or is missing. */
-	skipped: { subscriptions: number; charges: number; invoices: number };
+	skipped: Record<ObjectKind, number>;
 }
 
 /** Stripe's `incomplete` subscriptions never started, so they say nothing about the customer. */
