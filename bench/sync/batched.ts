@@ -40,6 +40,8 @@ export interface SyncSettings {
 	latencyMs: number;
 	/** Per n8n run: the sync must be done by then. */
 	timeoutMinutes: number;
+	/** Set on n8n's process for the template sync: docs/SYNC.md's settings for a large sync. Absent from runs before it was recorded. */
+	n8nEnvironment?: Record<string, string>;
 }
 
 export interface SyncPhaseFigures {
@@ -248,7 +250,7 @@ async function runN8nTemplate(emulator: EmulatorProcess, customers: number, sett
 	const schema = `bench_sync_${customers}_${Date.now().toString(36)}`;
 	const importDir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
 	await sql(`CREATE SCHEMA ${schema}`);
-	const n8n = await startN8n();
+	const n8n = await startN8n({ env: settings.n8nEnvironment ?? {} });
 	let peakRssMb = 0;
 	let peakTree: ReturnType<typeof n8nTree> = [];
 	const sampler = setInterval(() => {
