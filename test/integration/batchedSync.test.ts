@@ -101,6 +101,21 @@ describe('Customer → Get Many Profiles in batches', () => {
 		expect(heldIndexes()).toBe(0);
 	});
 
+	it('walks the customers of a batch larger than a page in several time slices at once, every profile still exactly once', async () => {
+		const all = (await run({ ...PROFILES, returnAll: true })).map((item) => item.json);
+		demo.emulator.clearRequestLog();
+		const batches = await sync(PROFILES, 150);
+		const rows = batches.flatMap((one) => one.rows);
+		const byId = (a: IDataObject, b: IDataObject) => String(a.id).localeCompare(String(b.id));
+
+		expect(batches.map((one) => one.rows.length)).toEqual([150, all.length - 150]);
+		expect([...rows].sort(byId)).toEqual([...all].sort(byId));
+		// Slices are ranges of `created`: every customer page but the oldest slice's names its start.
+		const customerPages = demo.emulator.requestLog().filter((entry) => entry.path === '/v1/customers' && entry.queryKeys.includes('created[lt]'));
+		expect(customerPages.filter((entry) => entry.queryKeys.includes('created[gte]')).length).toBeGreaterThanOrEqual(3);
+		expect(batches.at(-1)).toMatchObject({ done: true, cursor: null, progress: { rowsDone: all.length, percent: 100 } });
+	});
+
 	it('reads the next batch ahead while n8n stores this one: the next execution finds it ready, with the same rows', async () => {
 		const unread = (await sync({ ...PROFILES, readAhead: false }, 37)).flatMap((one) => one.rows);
 		const first = await batch(PROFILES, '', 37);

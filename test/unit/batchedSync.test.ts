@@ -1,4 +1,6 @@
-import { slicesOf } from '../../nodes/shared/sources/backfillSource';
+import { createHmac } from 'crypto';
+
+import { slicesOf } from '../../nodes/shared/sources/walk';
 import { StripeApiError } from '../../nodes/shared/transport/errors';
 import type { StripeList } from '../../nodes/shared/transport/stripeClient';
 import { decodeCursor, encodeCursor, newSync, CursorError } from '../../nodes/shared/sources/syncCursor';
@@ -31,6 +33,14 @@ describe('sync cursors', () => {
 		expect(caught).toBeInstanceOf(CursorError);
 		expect((caught as CursorError).message).toMatch(message);
 		expect((caught as CursorError).fix).toMatch(/start a new sync/);
+	});
+
+	it('refuses a cursor a version with another cursor format signed, since its position reads differently', () => {
+		// Format 1 kept a profiles sync's walk as one position; format 2 as time slices.
+		const body = Buffer.from(JSON.stringify({ v: 1, ...state })).toString('base64url');
+		const cursor = `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+
+		expect(() => decodeCursor(cursor, key, { kind: 'profiles', scope: 'scope-a' })).toThrow('The cursor was made by a version of this node that wrote cursor format 1');
 	});
 });
 
@@ -169,7 +179,7 @@ describe('walks that outlive an execution', () => {
 	});
 });
 
-describe('the slices a backfill list is walked in', () => {
+describe('the slices a list is walked in', () => {
 	it('cover its range exactly, end to end, without overlap', () => {
 		const slices = slicesOf({ gte: 1_000, lt: 1_000 + 90 * 86_400 + 1 }, 4);
 		expect(slices).toHaveLength(4);

@@ -14,7 +14,7 @@ import { loadCatalog, SUBSCRIPTION_LIST_PARAMS, withCatalog, type Catalog } from
 import { consume } from './consume';
 import { eventsPastRetention, exactHistoryFrom } from './eventsWindow';
 import { syncIndex } from './syncIndex';
-import { advance, pageAfter, WALK_START, type WalkPosition } from './walk';
+import { PAGE_LIMIT, pageAfter, slicesOf, slicesWalked, SLICES, walkSlices, type SliceLoop, type SliceWalk, type TimeRange } from './walk';
 
 export interface BackfillScope {
 	from: number;
@@ -63,7 +63,7 @@ interface Phase {
 type Listed = { id: string; created: number };
 
 /** The `created` range a list is read in; null for events the key cannot read. */
-function rangeOf(name: PhaseName, window: Window): Range | null {
+function rangeOf(name: PhaseName, window: Window): TimeRange | null {
 	// `to` is a whole second that the window includes: what was created in the second the backfill
 	// started (a signup just before "run") belongs in it, as activitiesFromObjects also reads `to`.
 	const lt = window.to + 1;
@@ -78,11 +78,6 @@ function rangeOf(name: PhaseName, window: Window): Range | null {
 		default:
 			return { gte: window.from, lt };
 	}
-}
-
-interface Range {
-	gte?: number;
-	lt: number;
 }
 
 function phasesOf(stripe: StripeApi, window: Window, catalog: Catalog): Record<PhaseName, Phase | null> {
@@ -196,28 +191,6 @@ export interface BackfillPosition {
 	walks: Record<PhaseName, SliceWalk[]>;
 }
 
-/** A part of a list's `created` range, walked newest first on its own. */
-export interface SliceWalk extends WalkPosition {
-	gte?: number;
-	lt: number;
-}
-
-/**
- * A list is walked in this many slices of its time range at once. One walk has one request in
- * flight and waits out each answer's latency: when only the events were left to read, a batch
- * kept 19 of the 25 requests per second Stripe allows busy.
- */
-const SLICES = 4;
-
-/** `range` cut into `count` slices of equal time (one when it has no start: subscriptions). */
-export function slicesOf(range: Range, count: number): SliceWalk[] {
-	if (range.gte === undefined) return [{ ...WALK_START, lt: range.lt }];
-	const start = range.gte;
-	const span = range.lt - start;
-	const n = Math.max(1, Math.min(count, span));
-	return Array.from({ length: n }, (_, i) => ({ ...WALK_START, gte: start + Math.floor((i * span) / n), lt: start + Math.floor(((i + 1) * span) / n) }));
-}
-
 /** The joins a backfill needs; a batched one reads them once per sync (syncIndex.ts) rather than once per batch. */
 interface BackfillJoins {
 	catalog: Catalog;
@@ -276,40 +249,28 @@ export function batchedBackfill(
 			const walks = Object.fromEntries(PHASES.map((name) => [name, [...sync.position.walks[name]]])) as BackfillPosition['walks'];
 			const rows: Activity[] = [];
 			let read = 0;
-			let asked = 0;
-			let failed = false;
-			const lacking = () => Math.min(batchSize - rows.length, OBJECTS_PER_ROW * batchSize - read) - asked;
-			const walkSlice = async (name: PhaseName, phase: Phase, slice: number) => {
-				const { gte, lt } = walks[name][slice];
-				const params = { ...phase.params, created: gte === undefined ? { lt } : { gte, lt } };
-				for (;;) {
-					// Whole pages while the batch lacks anything: Stripe's rate limit counts requests, and
-					// partial pages split across every slice in flight read 36 events per call. So a
-					// batch may end up to a page over its size.
-					const limit = lacking() > 0 ? Math.min(PAGE_LIMIT, batchSize) : 0;
-					if (failed || walks[name][slice].done || limit === 0) return;
-					asked += limit;
-					const page = await pageAfter(phase.list, params, walks[name][slice], limit).finally(() => (asked -= limit));
-					read += page.data.length;
-					for (const object of page.data) {
-						rows.push(...phase.activities([object]).map((activity) => withContact(activity, contacts)));
-						walks[name][slice] = advance(walks[name][slice], object);
-					}
-					if (!page.has_more || page.data.length === 0) walks[name][slice] = { ...walks[name][slice], done: true };
-				}
-			};
+			// Whole pages while the batch lacks anything: Stripe's rate limit counts requests, and
+			// partial pages split across every slice in flight read 36 events per call. So a batch
+			// may end up to a page over its size.
+			const room = (asked: number) => (Math.min(batchSize - rows.length, OBJECTS_PER_ROW * batchSize - read) - asked > 0 ? Math.min(PAGE_LIMIT, batchSize) : 0);
 			// Slice by slice across the lists, so that a batch too small for all of them reads each list's newest slice first.
-			const loops: Array<[PhaseName, Phase, number]> = [];
+			const loops: Array<SliceLoop<Listed>> = [];
 			for (let slice = 0; slice < SLICES; slice++) {
 				for (const name of PHASES) {
 					const phase = phases[name];
-					if (phase && slice < walks[name].length) loops.push([name, phase, walks[name].length - 1 - slice]);
+					if (!phase || slice >= walks[name].length) continue;
+					loops.push({
+						walks: walks[name],
+						slice: walks[name].length - 1 - slice,
+						read: async (created, position, limit) => await pageAfter(phase.list, { ...phase.params, created }, position, limit),
+						take: (object) => {
+							read++;
+							rows.push(...phase.activities([object]).map((activity) => withContact(activity, contacts)));
+						},
+					});
 				}
 			}
-			await Promise.all(
-				// Once one slice has failed the others stop asking: the execution fails, the cursor it was given stays valid.
-				loops.map(async ([name, phase, slice]) => await walkSlice(name, phase, slice).catch((error: unknown) => ((failed = true), Promise.reject(error)))),
-			);
+			await walkSlices(loops, room);
 			const done = PHASES.every((name) => phases[name] === null || walks[name].every((slice) => slice.done));
 			return {
 				rows: sortActivities(selectActivities(rows, scope.selection)),
@@ -340,18 +301,13 @@ function eventsLostWarning(slices: SliceWalk[]): string | null {
 	return `Stripe deletes events after 30 days, and this sync has run so long that events from ${since} on it had yet to read may be gone: activities from ${since} until 30 days ago may be missing. Start a new sync (an empty cursor) to have them all.`;
 }
 
-/** Stripe's largest page: the rate limit counts requests, not objects, so a page of 100 costs what a page of 10 does. */
-const PAGE_LIMIT = 100;
-
 /** The mean share of each list walked, by time (slices are walked newest first); a slice without a start counts once done. */
 function walkedShare(walks: Record<PhaseName, SliceWalk[]>, phases: Record<PhaseName, Phase | null>): number | null {
 	const shares: number[] = [];
 	for (const name of PHASES) {
 		if (!phases[name]) continue;
-		const slices = walks[name].filter((slice) => slice.done || slice.gte !== undefined);
-		if (slices.length === 0) continue;
-		const share = (slice: SliceWalk) => (slice.done ? 1 : slice.afterCreated === null ? 0 : (slice.lt - slice.afterCreated) / Math.max(1, slice.lt - slice.gte!));
-		shares.push(slices.reduce((sum, slice) => sum + share(slice), 0) / slices.length);
+		const share = slicesWalked(walks[name]);
+		if (share !== null) shares.push(share);
 	}
 	return shares.length === 0 ? null : Math.min(0.99, shares.reduce((sum, share) => sum + share, 0) / shares.length);
 }

@@ -8,7 +8,8 @@ import { createHmac, randomUUID, timingSafeEqual } from 'crypto';
  * filters would leave a store holding rows of two different syncs.
  */
 
-const FORMAT = 1;
+/** 2: a profiles sync walks its customers in time slices (docs/SYNC.md). */
+const FORMAT = 2;
 
 /** Where a sync stands; `position` belongs to the source that walks the lists. */
 export interface SyncState<Position> {

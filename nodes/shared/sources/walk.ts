@@ -68,3 +68,84 @@ export function advance<Position extends WalkPosition>(position: Position, objec
 		done: false,
 	};
 }
+
+/** A part of a list's `created` range: `gte` absent means from its first object. */
+export interface TimeRange {
+	gte?: number;
+	lt: number;
+}
+
+/** A part of a list's `created` range, walked newest first on its own. */
+export interface SliceWalk extends WalkPosition, TimeRange {}
+
+/**
+ * A list is walked in this many slices of its time range at once. One walk has one request in
+ * flight and waits out each answer's latency: when only the events were left to read, a batch
+ * kept 19 of the 25 requests per second Stripe allows busy.
+ */
+export const SLICES = 4;
+
+/** `range` cut into `count` slices of equal time, oldest first (one when it has no start: subscriptions). */
+export function slicesOf(range: TimeRange, count: number): SliceWalk[] {
+	if (range.gte === undefined) return [{ ...WALK_START, lt: range.lt }];
+	const start = range.gte;
+	const span = range.lt - start;
+	const n = Math.max(1, Math.min(count, span));
+	return Array.from({ length: n }, (_, i) => ({ ...WALK_START, gte: start + Math.floor((i * span) / n), lt: start + Math.floor(((i + 1) * span) / n) }));
+}
+
+/** One slice of a list, walked by a loop of its own; its position is kept in `walks[slice]`. */
+export interface SliceLoop<T> {
+	walks: SliceWalk[];
+	slice: number;
+	/** The page of `limit` objects after `position`, within the slice's `created` range. */
+	read(created: Stripe.RangeQueryParam, position: WalkPosition, limit: number): Promise<StripeList<T>>;
+	/** Each object read, in the slice's order (newest first). */
+	take(object: T): void;
+}
+
+/**
+ * Walks slices at once, each by a loop that asks its next page as soon as the last one is read, so
+ * requests follow each other as fast as the rate limit lets them. `room` says how many objects the
+ * next request may ask for, given how many are asked and still in flight; at 0 that loop ends.
+ * Loops start in the order given, each claiming its first page before the next starts. Once one
+ * slice has failed the others stop asking and the walk fails: the cursor it started from stays valid.
+ */
+export async function walkSlices<T extends { id: string; created: number }>(loops: Array<SliceLoop<T>>, room: (asked: number) => number): Promise<void> {
+	let asked = 0;
+	let failed = false;
+	const walk = async ({ walks, slice, read, take }: SliceLoop<T>) => {
+		const { gte, lt } = walks[slice];
+		const created = gte === undefined ? { lt } : { gte, lt };
+		for (;;) {
+			const limit = room(asked);
+			if (failed || walks[slice].done || limit <= 0) return;
+			asked += limit;
+			const page = await read(created, walks[slice], limit).finally(() => (asked -= limit));
+			for (const object of page.data) {
+				take(object);
+				walks[slice] = advance(walks[slice], object);
+			}
+			if (!page.has_more || page.data.length === 0) walks[slice] = { ...walks[slice], done: true };
+		}
+	};
+	await Promise.all(loops.map(async (loop) => await walk(loop).catch((error: unknown) => ((failed = true), Promise.reject(error)))));
+}
+
+/** Stripe's largest page: the rate limit counts requests, not objects, so a page of 100 costs what a page of 10 does. */
+export const PAGE_LIMIT = 100;
+
+/**
+ * How much of a list's slices is walked, by time (each is walked newest first), 0 to 1: the mean
+ * over the slices whose start is known (`startOf`, their `gte` unless told) or that are done;
+ * null when there are none.
+ */
+export function slicesWalked(slices: SliceWalk[], startOf = (slice: SliceWalk): number | undefined => slice.gte): number | null {
+	const shares: number[] = [];
+	for (const slice of slices) {
+		const start = startOf(slice);
+		if (slice.done) shares.push(1);
+		else if (start !== undefined) shares.push(slice.afterCreated === null ? 0 : (slice.lt - slice.afterCreated) / Math.max(1, slice.lt - start));
+	}
+	return shares.length === 0 ? null : shares.reduce((sum, share) => sum + share, 0) / shares.length;
+}
