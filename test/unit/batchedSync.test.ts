@@ -35,7 +35,7 @@ describe('sync cursors', () => {
 		expect((caught as CursorError).fix).toMatch(/start a new sync/);
 	});
 
-	it('refuses a cursor a version with another cursor format signed, since its position reads differently', () => {
+	it('refuses a cursor of an earlier cursor format, correctly signed, since its position reads differently', () => {
 		// Format 1 kept a profiles sync's walk as one position; format 2 as time slices.
 		const body = Buffer.from(JSON.stringify({ v: 1, ...state })).toString('base64url');
 		const cursor = `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;

@@ -5,7 +5,6 @@ export interface Contact {
 	name: string | null;
 }
 
-
 /**
  * Customer id → email and name, for the backfill's activities whose object does not carry them
  * (docs/SYNC.md, "Memory"). A sync keeps one for every customer of the account, so ids and texts
