@@ -21,6 +21,15 @@ describe('IdTable', () => {
 		expect(table.find('cus_123')).toBe(-1);
 		expect(table.find('cus_')).toBe(-1);
 	});
+
+	it('gives back strings that span the chunks its bytes are kept in, multi-byte characters split across them included', () => {
+		const table = new IdTable();
+		// 7 bytes each, a 3-byte character first: the one starting at byte 65,534 has that character split by the 64 KiB boundary.
+		const texts = Array.from({ length: 20_000 }, (_, index) => `€${index.toString(36).padStart(4, '0')}`);
+		const long = `${'x'.repeat(70_000)}😀`;
+		const numbers = [...texts, long, '李雷 😀'].map((text) => table.add(text));
+		expect([...texts, long, '李雷 😀'].every((text, index) => table.get(numbers[index]) === text && table.find(text) === numbers[index])).toBe(true);
+	});
 });
 
 describe('CustomerLedgers', () => {

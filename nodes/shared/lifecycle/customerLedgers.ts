@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 
-import { grown, IdTable, NONE } from './idTable';
+import { IdTable, NONE } from './idTable';
 import type { ProfilePlan } from './types';
 
 /**
@@ -74,13 +74,23 @@ const enum Column {
 
 const SEEN_COLUMN = { subscriptions: Column.SeenSubscriptions, charges: Column.SeenCharges, invoices: Column.SeenInvoices } as const;
 
+/**
+ * Rows are kept in chunks of this many, added as they fill: one array that doubles would leave its
+ * old copy until V8's next full collection and up to half of itself unused (idTable.ts says more).
+ */
+const ROW_CHUNK_SHIFT = 10;
+const ROW_CHUNK_MASK = (1 << ROW_CHUNK_SHIFT) - 1;
+
+/** Where a customer's row starts in its chunk. */
+const rowStart = (customer: number) => (customer & ROW_CHUNK_MASK) * Column.Width;
+
 const stored = (value: number | null) => value ?? NaN;
 const read = (value: number) => (Number.isNaN(value) ? null : value);
 
 export class CustomerLedgers {
 	private readonly customers = new IdTable();
 	private readonly subscriptionIds = new IdTable();
-	private rows = new Float64Array(Column.Width * 256);
+	private readonly rowChunks: Float64Array[] = [];
 	/** Statuses, currency codes and plans, each once, by number. */
 	private readonly texts: unknown[] = [];
 	private readonly textNumbers = new Map<string, number>();
@@ -92,17 +102,17 @@ export class CustomerLedgers {
 		const known = this.customers.size;
 		const customer = this.customers.add(customerId);
 		if (customer === known) this.startRow(customer);
-		this.rows[customer * Column.Width + SEEN_COLUMN[kind]] += 1;
+		this.chunkOf(customer)[rowStart(customer) + SEEN_COLUMN[kind]] += 1;
 		return customer;
 	}
 
 	addSubscription(customer: number, summary: SubscriptionSummary): void {
-		const row = customer * Column.Width;
-		if (this.rows[row + Column.SubscriptionId] !== NONE) {
+		const [rows, row] = [this.chunkOf(customer), rowStart(customer)];
+		if (rows[row + Column.SubscriptionId] !== NONE) {
 			this.moreOf(customer).subscriptions.push({ ...summary, status: this.shared(summary.status), currency: this.shared(summary.currency), plan: this.shared(summary.plan) });
 			return;
 		}
-		const set = (column: Column, value: number) => (this.rows[row + column] = value);
+		const set = (column: Column, value: number) => (rows[row + column] = value);
 		set(Column.SubscriptionId, this.subscriptionIds.add(summary.id));
 		set(Column.SubscriptionStatus, this.textNumber(summary.status));
 		set(Column.SubscriptionCreated, summary.created);
@@ -118,12 +128,12 @@ export class CustomerLedgers {
 
 	/** Adds a payment in `currency` to the customer's totals for that currency. */
 	addPayment(customer: number, currency: string, net: number, paidAt: number): void {
-		const row = customer * Column.Width;
+		const [rows, row] = [this.chunkOf(customer), rowStart(customer)];
 		const code = this.textNumber(currency);
-		if (this.rows[row + Column.TotalCurrency] === NONE) this.rows[row + Column.TotalCurrency] = code;
-		if (this.rows[row + Column.TotalCurrency] === code) {
-			this.rows[row + Column.TotalNet] += net;
-			this.rows[row + Column.TotalCharges] += 1;
+		if (rows[row + Column.TotalCurrency] === NONE) rows[row + Column.TotalCurrency] = code;
+		if (rows[row + Column.TotalCurrency] === code) {
+			rows[row + Column.TotalNet] += net;
+			rows[row + Column.TotalCharges] += 1;
 		} else {
 			const totals = this.moreOf(customer).totals;
 			let total = totals.find((candidate) => candidate.currency === currency);
@@ -131,23 +141,23 @@ export class CustomerLedgers {
 			total.net += net;
 			total.charges += 1;
 		}
-		this.addPaidAt(row, paidAt);
+		addPaidAt(rows, row, paidAt);
 	}
 
 	addPaidInvoice(customer: number, paidAt: number): void {
-		const row = customer * Column.Width;
-		this.rows[row + Column.PaidInvoices] += 1;
-		this.addPaidAt(row, paidAt);
+		const [rows, row] = [this.chunkOf(customer), rowStart(customer)];
+		rows[row + Column.PaidInvoices] += 1;
+		addPaidAt(rows, row, paidAt);
 	}
 
 	/** The customer's ledger; an empty one for a customer none of whose objects was added. */
 	ledger(customerId: string): Ledger {
 		const customer = this.customers.find(customerId);
 		if (customer === NONE) return { subscriptions: [], totals: [], firstPaidAt: null, paidInvoices: 0, seen: { subscriptions: 0, charges: 0, invoices: 0 } };
-		const row = customer * Column.Width;
-		const at = (column: Column) => this.rows[row + column];
+		const [rows, row] = [this.chunkOf(customer), rowStart(customer)];
+		const at = (column: Column) => rows[row + column];
 		const more = this.more.get(customer);
-		const subscriptions = at(Column.SubscriptionId) === NONE ? [] : [this.firstSubscription(row)];
+		const subscriptions = at(Column.SubscriptionId) === NONE ? [] : [this.firstSubscription(rows, row)];
 		const totals: CurrencyTotal[] =
 			at(Column.TotalCurrency) === NONE ? [] : [{ currency: this.texts[at(Column.TotalCurrency)] as string, net: at(Column.TotalNet), charges: at(Column.TotalCharges) }];
 		return {
@@ -164,8 +174,8 @@ export class CustomerLedgers {
 		for (let customer = 0; customer < this.customers.size; customer++) yield this.customers.get(customer);
 	}
 
-	private firstSubscription(row: number): SubscriptionSummary {
-		const at = (column: Column) => this.rows[row + column];
+	private firstSubscription(rows: Float64Array, row: number): SubscriptionSummary {
+		const at = (column: Column) => rows[row + column];
 		return {
 			id: this.subscriptionIds.get(at(Column.SubscriptionId)),
 			status: this.texts[at(Column.SubscriptionStatus)] as Stripe.Subscription.Status,
@@ -183,16 +193,16 @@ export class CustomerLedgers {
 
 	/** Rows are only ever appended, so a new one is all zeros until its absent values are marked. */
 	private startRow(customer: number): void {
-		this.rows = grown(this.rows, (customer + 1) * Column.Width);
-		const row = customer * Column.Width;
-		this.rows[row + Column.FirstPaidAt] = NaN;
-		this.rows[row + Column.TotalCurrency] = NONE;
-		this.rows[row + Column.SubscriptionId] = NONE;
+		if (customer >>> ROW_CHUNK_SHIFT === this.rowChunks.length) this.rowChunks.push(new Float64Array(Column.Width << ROW_CHUNK_SHIFT));
+		const [rows, row] = [this.chunkOf(customer), rowStart(customer)];
+		rows[row + Column.FirstPaidAt] = NaN;
+		rows[row + Column.TotalCurrency] = NONE;
+		rows[row + Column.SubscriptionId] = NONE;
 	}
 
-	private addPaidAt(row: number, paidAt: number): void {
-		const current = this.rows[row + Column.FirstPaidAt];
-		if (Number.isNaN(current) || paidAt < current) this.rows[row + Column.FirstPaidAt] = paidAt;
+	/** The chunk that holds the customer's row. */
+	private chunkOf(customer: number): Float64Array {
+		return this.rowChunks[customer >>> ROW_CHUNK_SHIFT];
 	}
 
 	private moreOf(customer: number): { subscriptions: SubscriptionSummary[]; totals: CurrencyTotal[] } {
@@ -216,4 +226,9 @@ export class CustomerLedgers {
 	private shared<T>(value: T): T {
 		return this.texts[this.textNumber(value)] as T;
 	}
+}
+
+function addPaidAt(rows: Float64Array, row: number, paidAt: number): void {
+	const current = rows[row + Column.FirstPaidAt];
+	if (Number.isNaN(current) || paidAt < current) rows[row + Column.FirstPaidAt] = paidAt;
 }

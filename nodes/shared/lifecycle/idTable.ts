@@ -3,21 +3,39 @@
  * were first added, kept in typed arrays outside V8's heap. A sync's index holds an id for every
  * customer of the account (docs/SYNC.md, "Memory"): as strings in a Map they weighed about 70 bytes
  * each and, being live heap, raised the point at which V8 collects garbage, so the garbage of every
- * batch grew with the account too. Here a string costs its characters (2 bytes each), 4 bytes for
- * where it starts and 8 to 16 bytes of hash table, none of it on the heap.
+ * batch grew with the account too. Here a string costs its UTF-8 bytes (one per character of an id),
+ * 4 bytes for where it starts and 8 to 16 bytes of hash table, none of it on the heap.
+ *
+ * The bytes go into chunks of a fixed size that are added as they fill, never copied into a larger
+ * array: an array that doubles leaves the old one behind until V8's next full collection, and up to
+ * half of the new one unused, so at 100,000 customers the doubling arrays of a sync's index came to
+ * about twice what they held.
+ *
+ * UTF-8 is exact for every string Stripe returns; a lone UTF-16 surrogate, which is not Unicode text
+ * and which Stripe's JSON does not carry, would come back as U+FFFD.
  */
 
 /** No number: an empty hash slot, an id never added, or (for the tables' users) no value at all. */
 export const NONE = -1;
 
+const CHUNK_SHIFT = 16;
+const CHUNK_BYTES = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_BYTES - 1;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export class IdTable {
-	/** The ids' characters, one after the other. */
-	private chars = new Uint16Array(1024);
-	/** Where id n starts in `chars`; id n ends where id n + 1 starts. */
+	/** The strings' UTF-8 bytes, one after the other, across chunks of CHUNK_BYTES. */
+	private readonly chunks: Uint8Array[] = [];
+	/** Where string n starts among the bytes; it ends where string n + 1 starts. */
 	private starts = new Int32Array(257);
-	/** Open addressing, linear probing: an id's number, or NONE. Kept at most half full. */
+	/** Open addressing, linear probing: a string's number, or NONE. Kept at most half full. */
 	private slots = new Int32Array(512).fill(NONE);
 	private count = 0;
+	/** The string being looked up, as UTF-8: its first `probeLength` bytes. */
+	private probe = new Uint8Array(256);
+	private probeLength = 0;
 
 	get size(): number {
 		return this.count;
@@ -25,46 +43,70 @@ export class IdTable {
 
 	/** The number of `id`, or NONE when it was never added. */
 	find(id: string): number {
-		const slot = this.slotOf(id);
-		return this.slots[slot];
+		this.encode(id);
+		return this.slots[this.slotOfProbe()];
 	}
 
 	/** The number of `id`, added now if it is new. */
 	add(id: string): number {
-		let slot = this.slotOf(id);
+		this.encode(id);
+		let slot = this.slotOfProbe();
 		if (this.slots[slot] !== NONE) return this.slots[slot];
 		if (2 * (this.count + 1) > this.slots.length) {
 			this.rehash(this.slots.length * 2);
-			slot = this.slotOf(id);
+			slot = this.slotOfProbe();
 		}
 		const number = this.count++;
 		const start = this.starts[number];
 		this.starts = grown(this.starts, number + 2);
-		this.chars = grown(this.chars, start + id.length);
-		for (let index = 0; index < id.length; index++) this.chars[start + index] = id.charCodeAt(index);
-		this.starts[number + 1] = start + id.length;
+		for (let index = 0; index < this.probeLength; index++) {
+			const at = start + index;
+			const chunk = at >>> CHUNK_SHIFT;
+			if (chunk === this.chunks.length) this.chunks.push(new Uint8Array(CHUNK_BYTES));
+			this.chunks[chunk][at & CHUNK_MASK] = this.probe[index];
+		}
+		this.starts[number + 1] = start + this.probeLength;
 		this.slots[slot] = number;
 		return number;
 	}
 
-	/** The id numbered `number`. */
+	/** The string numbered `number`. */
 	get(number: number): string {
-		return String.fromCharCode(...this.chars.subarray(this.starts[number], this.starts[number + 1]));
+		const start = this.starts[number];
+		const end = this.starts[number + 1];
+		if (start === end) return '';
+		const chunk = start >>> CHUNK_SHIFT;
+		if (chunk === (end - 1) >>> CHUNK_SHIFT) return decoder.decode(this.chunks[chunk].subarray(start & CHUNK_MASK, (start & CHUNK_MASK) + end - start));
+		// A string that spans two chunks is copied together first.
+		const bytes = new Uint8Array(end - start);
+		for (let index = 0; index < bytes.length; index++) bytes[index] = this.byteAt(start + index);
+		return decoder.decode(bytes);
 	}
 
-	/** Where `id` is in `slots`, or the empty slot where it would go. */
-	private slotOf(id: string): number {
+	/** Puts `id`'s UTF-8 bytes into `probe`. */
+	private encode(id: string): void {
+		// A character takes at most 3 UTF-8 bytes (a surrogate pair, two characters, takes 4).
+		if (this.probe.length < 3 * id.length) this.probe = new Uint8Array(3 * id.length);
+		this.probeLength = encoder.encodeInto(id, this.probe).written;
+	}
+
+	private byteAt(at: number): number {
+		return this.chunks[at >>> CHUNK_SHIFT][at & CHUNK_MASK];
+	}
+
+	/** Where the probe is in `slots`, or the empty slot where it would go. */
+	private slotOfProbe(): number {
 		const mask = this.slots.length - 1;
-		for (let slot = hash(id) & mask; ; slot = (slot + 1) & mask) {
+		for (let slot = hash(this.probe, this.probeLength) & mask; ; slot = (slot + 1) & mask) {
 			const number = this.slots[slot];
-			if (number === NONE || this.holds(number, id)) return slot;
+			if (number === NONE || this.holdsProbe(number)) return slot;
 		}
 	}
 
-	private holds(number: number, id: string): boolean {
+	private holdsProbe(number: number): boolean {
 		const start = this.starts[number];
-		if (this.starts[number + 1] - start !== id.length) return false;
-		for (let index = 0; index < id.length; index++) if (this.chars[start + index] !== id.charCodeAt(index)) return false;
+		if (this.starts[number + 1] - start !== this.probeLength) return false;
+		for (let index = 0; index < this.probeLength; index++) if (this.byteAt(start + index) !== this.probe[index]) return false;
 		return true;
 	}
 
@@ -72,22 +114,32 @@ export class IdTable {
 		this.slots = new Int32Array(capacity).fill(NONE);
 		const mask = capacity - 1;
 		for (let number = 0; number < this.count; number++) {
-			let slot = hash(this.get(number)) & mask;
+			let slot = this.storedHash(number) & mask;
 			while (this.slots[slot] !== NONE) slot = (slot + 1) & mask;
 			this.slots[slot] = number;
 		}
 	}
+
+	/** hash() of the bytes of string `number`, read where they are kept. */
+	private storedHash(number: number): number {
+		let value = FNV_OFFSET;
+		for (let at = this.starts[number]; at < this.starts[number + 1]; at++) value = Math.imul(value ^ this.byteAt(at), FNV_PRIME);
+		return value >>> 0;
+	}
 }
 
-/** FNV-1a over the UTF-16 code units. */
-function hash(id: string): number {
-	let value = 0x811c9dc5;
-	for (let index = 0; index < id.length; index++) value = Math.imul(value ^ id.charCodeAt(index), 0x01000193);
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over the first `length` bytes. */
+function hash(bytes: Uint8Array, length: number): number {
+	let value = FNV_OFFSET;
+	for (let index = 0; index < length; index++) value = Math.imul(value ^ bytes[index], FNV_PRIME);
 	return value >>> 0;
 }
 
 /** `array`, or a copy twice as long (or `length`, if longer), when it is shorter than `length`. */
-export function grown<T extends Uint16Array | Int32Array | Float64Array>(array: T, length: number): T {
+export function grown<T extends Int32Array | Float64Array>(array: T, length: number): T {
 	if (array.length >= length) return array;
 	const larger = new (array.constructor as new (length: number) => T)(Math.max(length, array.length * 2));
 	larger.set(array);
