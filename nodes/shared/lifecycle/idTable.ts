@@ -72,15 +72,19 @@ export class IdTable {
 
 	/** The string numbered `number`. */
 	get(number: number): string {
+		return decoder.decode(this.bytesOf(number));
+	}
+
+	/** The bytes of string `number`: where they are kept, or a copy when they span two chunks. */
+	private bytesOf(number: number): Uint8Array {
 		const start = this.starts[number];
 		const end = this.starts[number + 1];
-		if (start === end) return '';
+		if (start === end) return new Uint8Array(0);
 		const chunk = start >>> CHUNK_SHIFT;
-		if (chunk === (end - 1) >>> CHUNK_SHIFT) return decoder.decode(this.chunks[chunk].subarray(start & CHUNK_MASK, (start & CHUNK_MASK) + end - start));
-		// A string that spans two chunks is copied together first.
+		if (chunk === (end - 1) >>> CHUNK_SHIFT) return this.chunks[chunk].subarray(start & CHUNK_MASK, (start & CHUNK_MASK) + end - start);
 		const bytes = new Uint8Array(end - start);
 		for (let index = 0; index < bytes.length; index++) bytes[index] = this.byteAt(start + index);
-		return decoder.decode(bytes);
+		return bytes;
 	}
 
 	/** Puts `id`'s UTF-8 bytes into `probe`. */
@@ -114,27 +118,18 @@ export class IdTable {
 		this.slots = new Int32Array(capacity).fill(NONE);
 		const mask = capacity - 1;
 		for (let number = 0; number < this.count; number++) {
-			let slot = this.storedHash(number) & mask;
+			const bytes = this.bytesOf(number);
+			let slot = hash(bytes, bytes.length) & mask;
 			while (this.slots[slot] !== NONE) slot = (slot + 1) & mask;
 			this.slots[slot] = number;
 		}
 	}
-
-	/** hash() of the bytes of string `number`, read where they are kept. */
-	private storedHash(number: number): number {
-		let value = FNV_OFFSET;
-		for (let at = this.starts[number]; at < this.starts[number + 1]; at++) value = Math.imul(value ^ this.byteAt(at), FNV_PRIME);
-		return value >>> 0;
-	}
 }
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 
 /** FNV-1a over the first `length` bytes. */
 function hash(bytes: Uint8Array, length: number): number {
-	let value = FNV_OFFSET;
-	for (let index = 0; index < length; index++) value = Math.imul(value ^ bytes[index], FNV_PRIME);
+	let value = 0x811c9dc5;
+	for (let index = 0; index < length; index++) value = Math.imul(value ^ bytes[index], 0x01000193);
 	return value >>> 0;
 }
 
