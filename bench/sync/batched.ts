@@ -40,8 +40,11 @@ export interface SyncSettings {
 	latencyMs: number;
 	/** Per n8n run: the sync must be done by then. */
 	timeoutMinutes: number;
-	/** Set on n8n's process for the template sync: docs/SYNC.md's settings for a large sync. Absent from runs before it was recorded. */
-	n8nEnvironment?: Record<string, string>;
+	/**
+	 * docs/SYNC.md's settings for a large sync, set on n8n's process and on the node process alike, so
+	 * both run as a user is told to run n8n. Absent from runs before it was recorded.
+	 */
+	environment?: Record<string, string>;
 }
 
 export interface SyncPhaseFigures {
@@ -169,7 +172,7 @@ function row(contender: SyncRow['contender'], customers: number, datasetCustomer
 async function runNodeProcess(emulator: EmulatorProcess, customers: number, settings: SyncSettings, log: (line: string) => void): Promise<SyncRow> {
 	const job: NodeSyncJob = { url: emulator.ready.url, apiKey: emulator.ready.apiKey, parameters: templateParameters(settings) };
 	await emulator.ask('reset');
-	const worker = fork(join(__dirname, 'nodeWorker.js'), [JSON.stringify(job)]);
+	const worker = fork(join(__dirname, 'nodeWorker.js'), [JSON.stringify(job)], { env: { ...process.env, ...settings.environment } });
 	const exited = once(worker, 'exit');
 	const phases: SyncPhaseFigures[] = [];
 	let peakRssMb = 0;
@@ -250,7 +253,7 @@ async function runN8nTemplate(emulator: EmulatorProcess, customers: number, sett
 	const schema = `bench_sync_${customers}_${Date.now().toString(36)}`;
 	const importDir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
 	await sql(`CREATE SCHEMA ${schema}`);
-	const n8n = await startN8n({ env: settings.n8nEnvironment ?? {} });
+	const n8n = await startN8n({ env: settings.environment ?? {} });
 	let peakRssMb = 0;
 	let peakTree: ReturnType<typeof n8nTree> = [];
 	const sampler = setInterval(() => {
