@@ -387,7 +387,7 @@ Objects are what the emulator's list pages carried (a page read twice counts twi
   Peak RSS = the largest sum of VmRSS over n8n's process tree (main process and task runner), sampled every 250 ms from /proc. Rows = rows in \`stripe_customers\` /
   \`stripe_activities\` (activities are distinct by dedupe key), to compare with the emulator's customers. Its phase split is the moment \`stripe_sync_state\` showed the profiles done.
 - Objects per call is given overall and as profiles / activities.
-- Both run with the node's defaults, *Read Ahead* included (docs/SYNC.md): in n8n the next batch is read while template 06 stores this one; the node process has no
+- Both run with the Stripe Lifecycle node's own parameter defaults, *Read Ahead* included (docs/SYNC.md): in n8n the next batch is read while template 06 stores this one; the node process has no
   such gap between batches.
 ${environmentNote(settings.environment)}
 
